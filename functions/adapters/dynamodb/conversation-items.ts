@@ -1,0 +1,86 @@
+/** Mapping between conversation/message items and the domain's types; the item attributes live here only. */
+import type { ConversationRef } from '#contracts/ids.js';
+import { CONVERSATIONS_BY_TIME_INDEX, keys } from '#contracts/table.js';
+import type { Conversation, Message, Tombstone } from '#domain/ports.js';
+
+export type ConversationItem = {
+  pk: string;
+  sk: string;
+  conversationID: string;
+  type?: Conversation['type'];
+  peerUserID?: string;
+  groupID?: string;
+  lastMessage?: Message;
+  unreadCount?: number;
+  updatedAt?: string;
+  lastSeq?: number;
+  [CONVERSATIONS_BY_TIME_INDEX.sortKey]?: string;
+  tombstone?: boolean;
+  deletedAt?: string;
+  deletedSeq?: number;
+  clearSeq?: number;
+  purgedSeq?: number;
+};
+
+/** Sort key of the by-time index: ISO time, then the ID to break ties. */
+export const activityKey = (updatedAt: string, conversationID: string): string => `${updatedAt}#${conversationID}`;
+
+export const isLive = (item: ConversationItem | undefined): boolean => item?.[CONVERSATIONS_BY_TIME_INDEX.sortKey] !== undefined;
+
+export const toConversation = (item: ConversationItem): Conversation => ({
+  conversationID: item.conversationID,
+  type: item.type!,
+  ...(item.peerUserID ? { peerUserID: item.peerUserID } : {}),
+  ...(item.groupID ? { groupID: item.groupID } : {}),
+  lastMessage: item.lastMessage!,
+  unreadCount: item.unreadCount ?? 0,
+  updatedAt: item.updatedAt!,
+});
+
+/** The attributes SET on a conversation item by a message (creation or update). */
+export const conversationFields = (ref: ConversationRef, message: Message): Record<string, unknown> => ({
+  conversationID: ref.conversationID,
+  type: ref.type,
+  ...(ref.type === 'C2C' ? { peerUserID: ref.peerUserID } : {}),
+  ...(ref.type === 'GROUP' ? { groupID: ref.groupID } : {}),
+  lastMessage: message,
+  lastSeq: message.sequence,
+  updatedAt: message.createdAt,
+  [CONVERSATIONS_BY_TIME_INDEX.sortKey]: activityKey(message.createdAt, ref.conversationID),
+});
+
+export const tombstoneItem = (userID: string, t: Tombstone): ConversationItem => ({
+  ...keys.conversation(userID, t.conversationID),
+  conversationID: t.conversationID,
+  tombstone: true,
+  deletedAt: t.deletedAt,
+  deletedSeq: t.deletedSeq,
+  clearSeq: t.clearSeq,
+  purgedSeq: t.purgedSeq,
+});
+
+export const messageItem = (ownerUserID: string, message: Message) => ({
+  ...keys.message(ownerUserID, message.conversationID, message.sequence),
+  ...message,
+});
+
+export const toMessage = (item: Record<string, unknown>): Message => ({
+  messageID: item.messageID as string,
+  conversationID: item.conversationID as string,
+  sequence: item.sequence as number,
+  from: item.from as string,
+  text: item.text as string,
+  createdAt: item.createdAt as string,
+});
+
+/** Builds `SET a = :a, ...` from a record, with placeholder names for every attribute. */
+export const setClause = (fields: Record<string, unknown>, prefix = 'f') => {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts = Object.entries(fields).map(([name, value], i) => {
+    names[`#${prefix}${i}`] = name;
+    values[`:${prefix}${i}`] = value;
+    return `#${prefix}${i} = :${prefix}${i}`;
+  });
+  return { expression: parts.join(', '), names, values };
+};

@@ -1,0 +1,28 @@
+/**
+ * Opaque pagination cursors: DynamoDB's LastEvaluatedKey, base64url-encoded. On the way back in a cursor is
+ * checked against the partition it must belong to, so a forged or foreign cursor is a 400, never a 500.
+ */
+import { ValidationError } from '#contracts/errors.js';
+
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+
+export const decodeCursor = (
+  cursor: string | undefined,
+  expect: { pk: string; skPrefix: string; extraStringKeys?: string[] },
+): Record<string, string> | undefined => {
+  if (cursor === undefined) return undefined;
+  const invalid = () => new ValidationError('INVALID_CURSOR', 'cursor is not one this API returned for this list: pass nextCursor back unchanged, or omit it to start over');
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid();
+  const k = key as Record<string, unknown>;
+  const wanted = ['pk', 'sk', ...(expect.extraStringKeys ?? [])];
+  if (Object.keys(k).length !== wanted.length || !wanted.every((name) => typeof k[name] === 'string')) throw invalid();
+  if (k.pk !== expect.pk || !(k.sk as string).startsWith(expect.skPrefix)) throw invalid();
+  return k as Record<string, string>;
+};

@@ -1,0 +1,64 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#contracts/errors.js';
+import { keys } from '#contracts/table.js';
+import type { GroupRepository } from '#domain/ports.js';
+import { batchWrite } from './batch-writer.js';
+
+export class DynamoGroupRepository implements GroupRepository {
+  public constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async createGroup(input: { groupID: string; createdBy: string; memberList: string[]; createdAt: string }): Promise<void> {
+    // The conditional metadata write claims the ID; only the winner of a race writes members.
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.group(input.groupID), groupID: input.groupID, createdBy: input.createdBy, createdAt: input.createdAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw this.exists(input.groupID);
+      throw error;
+    }
+    const result = await batchWrite(
+      this.client,
+      input.memberList.map((userID) => ({
+        PutRequest: { Item: { ...keys.groupMember(input.groupID, userID), userID, joinedAt: input.createdAt } },
+      })),
+      { tableName: this.tableName, deadline: Date.now() + 10_000 },
+    );
+    if (result.failed.length > 0) throw new Error(`${result.failed.length} group members not written: ${result.failed[0]!.reason}`);
+  }
+
+  public async listMembers(groupID: string): Promise<string[] | undefined> {
+    const members: string[] = [];
+    let exists = false;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.group(groupID).pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of response.Items ?? []) {
+        if (item.sk === keys.group(groupID).sk) exists = true;
+        else if ((item.sk as string).startsWith(keys.groupMemberPrefix)) members.push(item.userID as string);
+      }
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+    return exists ? members : undefined;
+  }
+
+  private exists(groupID: string) {
+    return new ConflictError('GROUP_EXISTS', `group ${JSON.stringify(groupID)} already exists: choose another groupID`);
+  }
+}

@@ -1,0 +1,79 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PurgeTarget } from '#contracts/events.js';
+import { keys, seqFromKey, seqKey } from '#contracts/table.js';
+import type { HistoryPurger, PurgeProgress } from '#domain/ports.js';
+import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
+
+export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
+  /** Keys read per Query page. @default 1000 */
+  pageSize?: number;
+};
+
+export class DynamoHistoryPurger implements HistoryPurger {
+  public constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly options: HistoryPurgerOptions = {},
+  ) {}
+
+  public async purgeRange(userID: string, target: PurgeTarget, deadline: number): Promise<PurgeProgress> {
+    const pk = keys.messagePartition(userID, target.conversationID);
+    const readPage = (startKey?: Record<string, unknown>): Promise<QueryCommandOutput> =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': seqKey(target.afterSeq + 1), ':to': seqKey(target.clearSeq) },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          Limit: this.options.pageSize ?? 1000,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+    let deleted = 0;
+    let afterSeq = target.afterSeq;
+    let page = await readPage();
+    for (;;) {
+      const items = (page.Items ?? []) as { pk: string; sk: string }[];
+      // Read the next page while this one is deleted: the purge is bound by write throughput, not reads.
+      const next = page.LastEvaluatedKey ? readPage(page.LastEvaluatedKey) : undefined;
+      next?.catch(() => undefined);
+      if (items.length > 0) {
+        const result = await batchWrite(this.client, items.map((Key) => ({ DeleteRequest: { Key } })), {
+          tableName: this.tableName,
+          deadline,
+          concurrency: this.options.concurrency ?? 16,
+          ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+          ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+        });
+        deleted += items.length - result.failed.length;
+        if (result.failed.length > 0) {
+          // The cursor moves only past what is confirmed gone: below the lowest key that failed.
+          const lowest = Math.min(...result.failed.map((f) => seqFromKey(f.request.DeleteRequest!.Key.sk as string)));
+          return { deleted, afterSeq: Math.max(afterSeq, lowest - 1), done: false };
+        }
+        afterSeq = seqFromKey(items[items.length - 1]!.sk);
+      }
+      if (!next) return { deleted, afterSeq: target.clearSeq, done: true };
+      if (Date.now() >= deadline) return { deleted, afterSeq, done: false };
+      page = await next;
+    }
+  }
+
+  public async markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(userID, conversationID),
+          UpdateExpression: 'SET purgedSeq = :seq',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(purgedSeq) OR purgedSeq < :seq)',
+          ExpressionAttributeValues: { ':seq': clearSeq },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

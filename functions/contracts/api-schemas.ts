@@ -1,0 +1,179 @@
+/**
+ * Request schemas of every route, defined once; handlers, docs and tests use them.
+ * Each check carries the stable error code it fails with (`params.code`) and a message that says how to fix it.
+ */
+import { z } from 'zod';
+import { type ErrorCode, ValidationError } from './errors.js';
+import {
+  CONVERSATION_ID_HINT,
+  GROUP_ID_HINT,
+  SYSTEM_CONVERSATION_ID,
+  USER_ID_HINT,
+  isGroupID,
+  isUserID,
+  parseConversationID,
+} from './ids.js';
+
+export const MAX_TEXT_LENGTH = 4000;
+export const MAX_DELETE_BATCH = 100;
+export const MAX_GROUP_MEMBERS = 500;
+export const MAX_NOTIFICATION_RECIPIENTS = 100;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+const coded = (code: ErrorCode, error: string | ((input: unknown) => string)) => ({
+  params: { code },
+  error: (issue: { input?: unknown }) => (typeof error === 'string' ? error : error(issue.input)),
+});
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+export const conversationIDSchema = z
+  .unknown()
+  .refine((v) => parseConversationID(v) !== undefined, coded('INVALID_CONVERSATION_ID', (v) => `${show(v)} is not a conversation ID: ${CONVERSATION_ID_HINT}`))
+  .transform((v) => v as string);
+
+export const userIDSchema = z
+  .unknown()
+  .refine(isUserID, coded('INVALID_USER_ID', (v) => `${show(v)} is not a userID: ${USER_ID_HINT}`))
+  .transform((v) => v as string);
+
+export const groupIDSchema = z
+  .unknown()
+  .refine(isGroupID, coded('INVALID_GROUP_ID', (v) => `${show(v)} is not a groupID: ${GROUP_ID_HINT}`))
+  .transform((v) => v as string);
+
+const textSchema = z
+  .unknown()
+  .refine(
+    (v) => typeof v === 'string' && v.trim().length > 0 && [...v].length <= MAX_TEXT_LENGTH,
+    coded('INVALID_TEXT', `text must be a string of 1-${MAX_TEXT_LENGTH} characters, not blank`),
+  )
+  .transform((v) => v as string);
+
+const sizedList = <T extends z.ZodType>(item: T, min: number, max: number, field: string, code: ErrorCode) =>
+  z
+    .unknown()
+    .refine(
+      (v) => Array.isArray(v) && v.length >= min && v.length <= max,
+      coded(code, (v) =>
+        Array.isArray(v)
+          ? `${field} holds ${v.length} entries; send ${min} to ${max}`
+          : `${field} must be an array of ${min} to ${max} entries`,
+      ),
+    )
+    .pipe(z.array(item));
+
+export const sendMessageBody = z.strictObject({
+  conversationID: conversationIDSchema.refine(
+    (id) => id !== SYSTEM_CONVERSATION_ID,
+    coded('CANNOT_MESSAGE_SYSTEM', `${SYSTEM_CONVERSATION_ID} is written by administrators only: use POST /v1/admin/system-notifications`),
+  ),
+  text: textSchema,
+});
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+
+export const createGroupBody = z.strictObject({
+  groupID: groupIDSchema,
+  memberList: sizedList(userIDSchema, 0, MAX_GROUP_MEMBERS - 1, 'memberList', 'INVALID_REQUEST').optional(),
+});
+export type CreateGroupBody = z.infer<typeof createGroupBody>;
+
+export const systemNotificationBody = z.strictObject({
+  userIDList: sizedList(userIDSchema, 1, MAX_NOTIFICATION_RECIPIENTS, 'userIDList', 'INVALID_REQUEST'),
+  text: textSchema,
+});
+export type SystemNotificationBody = z.infer<typeof systemNotificationBody>;
+
+const booleanFlag = (field: string) =>
+  z
+    .unknown()
+    .refine((v) => typeof v === 'boolean', coded('INVALID_REQUEST', (v) => `${field} must be true or false, not ${show(v)}`))
+    .transform((v) => v as boolean);
+
+/** The object form of `chat.deleteConversation(options)`. */
+export const deleteConversationsObject = z.strictObject({
+  conversationIDList: sizedList(conversationIDSchema, 1, MAX_DELETE_BATCH, 'conversationIDList', 'INVALID_BATCH_SIZE'),
+  clearHistoryMessage: booleanFlag('clearHistoryMessage').optional(),
+});
+
+/** The whole body of `POST /v1/conversations/delete`: a conversation ID string, or the object form. */
+export type DeleteConversationsRequest = {
+  /** true when the body was a single ID string: the answer then carries `conversationID`. */
+  single: boolean;
+  conversationIDList: string[];
+  clearHistoryMessage: boolean;
+};
+
+const queryFlag = (field: string) =>
+  z
+    .enum(['true', 'false'], coded('INVALID_QUERY', (v) => `${field} must be true or false, not ${show(v)}`))
+    .transform((v) => v === 'true');
+
+const pageLimit = z
+  .string()
+  .regex(/^\d{1,3}$/, coded('INVALID_QUERY', (v) => `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${show(v)}`))
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, coded('INVALID_QUERY', (v) => `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${show(v)}`));
+
+export const pageQuery = z.strictObject({
+  limit: pageLimit.optional(),
+  cursor: z.string().max(2048, coded('INVALID_CURSOR', 'cursor is not one this API returned: pass nextCursor unchanged')).optional(),
+});
+export type PageQuery = z.infer<typeof pageQuery>;
+
+export const deleteOneQuery = z.strictObject({
+  clearHistoryMessage: queryFlag('clearHistoryMessage').optional(),
+});
+
+/**
+ * Parses `input` with `schema` or throws a {@link ValidationError} with the first issue's code and message.
+ * `where` names the part of the request (body, query) so the message points at the field.
+ */
+export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown, where: string, defaultCode: ErrorCode = 'INVALID_REQUEST'): z.output<S> => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? `${where}.${issue.path.map(String).join('.')}` : where;
+  if (issue.code === 'unrecognized_keys') {
+    throw new ValidationError('UNKNOWN_FIELD', `${where} has unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove them`);
+  }
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    throw new ValidationError(defaultCode, `${where} must be a JSON ${issue.expected}`);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    throw new ValidationError(defaultCode, `${field} is required`);
+  }
+  const code = (issue as { params?: { code?: ErrorCode } }).params?.code ?? defaultCode;
+  throw new ValidationError(code, `${field}: ${issue.message}`);
+};
+
+/** Parses the body of `POST /v1/conversations/delete` (an ID string or the object form). */
+export const parseDeleteConversationsBody = (body: unknown): DeleteConversationsRequest => {
+  if (typeof body === 'string') {
+    return { single: true, conversationIDList: [parseOrThrow(conversationIDSchema, body, 'body')], clearHistoryMessage: true };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError(
+      'INVALID_REQUEST',
+      'body must be a conversation ID string such as "C2Cbob", or an object {"conversationIDList":[...],"clearHistoryMessage":true}',
+    );
+  }
+  const parsed = parseOrThrow(deleteConversationsObject, body, 'body');
+  return {
+    single: false,
+    conversationIDList: [...new Set(parsed.conversationIDList)],
+    clearHistoryMessage: parsed.clearHistoryMessage ?? true,
+  };
+};
+
+/** `Idempotency-Key` and `X-Device-ID` headers: printable tokens, as clients generate them (UUIDs, ULIDs, names). */
+const HEADER_TOKEN = /^[A-Za-z0-9_.:@#-]{1,128}$/;
+
+export const parseOptionalHeader = (name: string, value: string | undefined): string | null => {
+  if (value === undefined) return null;
+  if (!HEADER_TOKEN.test(value)) {
+    throw new ValidationError('INVALID_HEADER', `header ${name} must be 1-128 characters of A-Z a-z 0-9 _ . : @ # -, not ${show(value)}`);
+  }
+  return value;
+};

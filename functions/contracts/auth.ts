@@ -1,0 +1,27 @@
+/**
+ * Who is calling: the user is the JWT's `sub`; an admin is a member of the admin group.
+ * In the cloud the API's JWT authorizer verifies the token; locally the local runner does; both hand the
+ * claims to the handler in `requestContext.authorizer.jwt.claims`.
+ */
+
+/** Cognito group (claim `cognito:groups`) whose members are admins; the local token sets the same claim. */
+export const ADMIN_GROUP = 'admins';
+export const GROUPS_CLAIM = 'cognito:groups';
+
+export type Principal = { userID: string; isAdmin: boolean };
+
+/**
+ * API Gateway HTTP APIs flatten array claims into a string such as `[admins other]`;
+ * local tokens carry a real array. Both mean the same.
+ */
+const groupsOf = (claim: unknown): string[] => {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim === 'string') return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  return [];
+};
+
+export const principalFromClaims = (claims: Record<string, unknown> | undefined): Principal | undefined => {
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub.length === 0) return undefined;
+  return { userID: sub, isAdmin: groupsOf(claims?.[GROUPS_CLAIM]).includes(ADMIN_GROUP) };
+};

@@ -1,0 +1,61 @@
+/**
+ * Every HTTP route and the function that serves it. The CDK stack creates one integration per entry,
+ * the local runner dispatches with the same table, and docs/api.md documents each one.
+ */
+
+export const HTTP_FUNCTIONS = ['messages', 'groups', 'conversations', 'delete-conversations', 'admin'] as const;
+export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
+
+export type HttpRoute = {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  function: HttpFunctionName;
+  /** Needs the admin claim (checked by the handler; the authorizer only checks the token). */
+  admin?: boolean;
+};
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  { method: 'POST', path: '/v1/messages', function: 'messages' },
+  { method: 'GET', path: '/v1/conversations/{conversationID}/messages', function: 'messages' },
+  { method: 'POST', path: '/v1/groups', function: 'groups' },
+  { method: 'GET', path: '/v1/conversations', function: 'conversations' },
+  { method: 'POST', path: '/v1/conversations/delete', function: 'delete-conversations' },
+  { method: 'DELETE', path: '/v1/conversations/{conversationID}', function: 'delete-conversations' },
+  { method: 'POST', path: '/v1/admin/system-notifications', function: 'admin', admin: true },
+];
+
+export const routeKey = (route: Pick<HttpRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** Matches a concrete path against a route template; returns the raw path parameters. */
+export const matchRoute = (
+  method: string,
+  path: string,
+): { route: HttpRoute; pathParameters: Record<string, string> } | { methodMismatch: true } | undefined => {
+  let methodMismatch = false;
+  for (const route of HTTP_ROUTES) {
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    if (route.method === method) return { route, pathParameters: params };
+    methodMismatch = true;
+  }
+  return methodMismatch ? { methodMismatch: true } : undefined;
+};
+
+const matchPath = (template: string, path: string): Record<string, string> | undefined => {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g.length === 0) return undefined;
+      // Passed on as sent (percent-encoded), as API Gateway does; the handler decodes.
+      params[w.slice(1, -1)] = g;
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+};

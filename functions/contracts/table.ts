@@ -1,0 +1,76 @@
+/**
+ * The single-table design: key attribute names, the index, the TTL attribute and every key shape.
+ * The DynamoDB adapter, the CDK stack, the local runner and the tests all import this file, so a key
+ * shape is written down exactly once. docs/design.md explains each access pattern.
+ */
+import type { ConversationRef } from './ids.js';
+
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** Local secondary index that orders a user's live conversations by last activity (sparse: tombstones lack it). */
+export const CONVERSATIONS_BY_TIME_INDEX = { name: 'byUpdatedAt', sortKey: 'lsi1sk' } as const;
+
+/** Epoch seconds after which DynamoDB TTL removes an item (deletion records, device connections). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Idempotency table of Powertools' DynamoDB persistence layer (its default attribute names). */
+export const IDEMPOTENCY_TABLE_KEYS = { partitionKey: 'id', ttl: 'expiration' } as const;
+
+export type Key = { pk: string; sk: string };
+
+/** Sequences are zero-padded so that string order is number order. */
+export const SEQUENCE_WIDTH = 15;
+export const seqKey = (sequence: number): string => `SEQ#${String(sequence).padStart(SEQUENCE_WIDTH, '0')}`;
+export const seqFromKey = (sk: string): number => Number(sk.slice(4));
+
+export const keys = {
+  /** A user's conversation item (or its tombstone, which keeps the clear point). */
+  conversation: (userID: string, conversationID: string): Key => ({ pk: `USER#${userID}`, sk: `CONV#${conversationID}` }),
+  conversationPartition: (userID: string): string => `USER#${userID}`,
+  conversationSortPrefix: 'CONV#',
+
+  /** One user's own copy of one message; one partition per (user, conversation) keeps deletes local. */
+  message: (userID: string, conversationID: string, sequence: number): Key => ({
+    pk: keys.messagePartition(userID, conversationID),
+    sk: seqKey(sequence),
+  }),
+  messagePartition: (userID: string, conversationID: string): string => `MSG#${userID}#${conversationID}`,
+
+  /** The sequence counter of a timeline: shared by both sides of a C2C chat, by all members of a group, per user for system notices. */
+  timeline: (userID: string, ref: ConversationRef): Key => {
+    switch (ref.type) {
+      case 'C2C': {
+        const [a, b] = [userID, ref.peerUserID].sort();
+        return { pk: `C2C#${a}#${b}`, sk: 'TIMELINE' };
+      }
+      case 'GROUP':
+        return keys.group(ref.groupID);
+      case 'SYSTEM':
+        return { pk: `SYSTEM#${userID}`, sk: 'TIMELINE' };
+    }
+  },
+
+  /** A group's metadata item; it also holds the group's message sequence counter. */
+  group: (groupID: string): Key => ({ pk: `GROUP#${groupID}`, sk: 'META' }),
+  groupMember: (groupID: string, userID: string): Key => ({ pk: `GROUP#${groupID}`, sk: `MEMBER#${userID}` }),
+  groupMemberPrefix: 'MEMBER#',
+
+  /** The app's settings (one item). */
+  settings: (): Key => ({ pk: 'APP', sk: 'SETTINGS' }),
+
+  /** Durable record of one deletion request, kept with a TTL; sorted by time for the offline catch-up. */
+  deletionRecord: (userID: string, deletedAt: string, deletionID: string): Key => ({
+    pk: keys.deletionPartition(userID),
+    sk: `${deletedAt}#${deletionID}`,
+  }),
+  deletionPartition: (userID: string): string => `DELETIONS#${userID}`,
+
+  /** A device's WebSocket connection, registered per user. */
+  connection: (userID: string, connectionID: string): Key => ({ pk: keys.connectionPartition(userID), sk: `CONN#${connectionID}` }),
+  connectionPartition: (userID: string): string => `CONNECTIONS#${userID}`,
+  /** Reverse lookup so $disconnect, which only knows the connection ID, finds the owner. */
+  connectionOwner: (connectionID: string): Key => ({ pk: `CONNECTION#${connectionID}`, sk: 'OWNER' }),
+};
+
+/** How long a deletion record is kept (TTL), and so how far back the offline catch-up reaches. */
+export const DELETION_RECORD_RETENTION_DAYS = 35;

@@ -1,0 +1,172 @@
+/**
+ * The product: delete some of a user's conversations, optionally clearing that user's history.
+ *
+ * Primary course:
+ * 1. Read each conversation's state and its timeline's newest sequence (one consistent batch read).
+ * 2. Replace each conversation with a tombstone holding the clear point (parallel BatchWriteItem). The clear
+ *    point hides the cleared history from the very next read, whatever its size.
+ * 3. Re-read the timelines: a message that raced with the deletion and whose conversation update the
+ *    tombstone overwrote gets its conversation restored (a message after the deletion is never lost).
+ * 4. Purge small histories inline within a time budget; hand the rest to the background purge.
+ * 5. Keep a durable record of the deletion, then emit the events.
+ * If some conversation could not be written after every retry, nothing is claimed for it and the call
+ * fails with PARTIAL_FAILURE; repeating it is safe and finishes the job.
+ */
+import { randomUUID } from 'node:crypto';
+import { PartialFailureError } from '#contracts/errors.js';
+import {
+  DETAIL_TYPES,
+  type ConversationsDeletedDetail,
+  type HistoryPurgeRequestedDetail,
+  type HistoryPurgeState,
+  type PurgeTarget,
+} from '#contracts/events.js';
+import { type ConversationRef, parseConversationID } from '#contracts/ids.js';
+import type { Clock, DeletionRepository, EventPublisher, HistoryPurger, OutgoingEvent, Tombstone } from './ports.js';
+import { estimatePurgeSize, purgeHistory } from './purge-history.js';
+
+export type DeletionOptions = {
+  /** How long batch writes may keep retrying throttled items. @default 5000 */
+  writeBudgetMs?: number;
+  /** Largest history (in message copies, estimated) purged before answering. @default 500 */
+  inlinePurgeMaxItems?: number;
+  /** Time the inline purge may take before the rest is handed to the background. @default 400 */
+  inlinePurgeBudgetMs?: number;
+};
+
+export type DeletionDeps = {
+  deletions: DeletionRepository;
+  purger: HistoryPurger;
+  events: EventPublisher;
+  clock: Clock;
+  options?: DeletionOptions;
+  /** Observability hooks (metrics); optional so the use case stays testable without them. */
+  observe?: (name: 'raceRepaired' | 'purgeDeferred' | 'purgedInline', count: number) => void;
+};
+
+export type DeleteConversationsInput = {
+  userID: string;
+  /** Validated and de-duplicated, in request order. */
+  conversationIDList: string[];
+  clearHistoryMessage: boolean;
+  originDeviceID: string | null;
+};
+
+export type ConversationResult =
+  | { conversationID: string; status: 'deleted' | 'absent' }
+  | { conversationID: string; status: 'failed'; reason: string };
+
+export type DeleteConversationsOutcome = {
+  deletionID: string;
+  deletedAt: string;
+  /** Every requested ID that is now gone (deleted or absent), request order. */
+  conversationIDList: string[];
+  results: ConversationResult[];
+  historyPurge: HistoryPurgeState;
+};
+
+export const deleteConversations = async (deps: DeletionDeps, input: DeleteConversationsInput): Promise<DeleteConversationsOutcome> => {
+  const { writeBudgetMs = 5000, inlinePurgeMaxItems = 500, inlinePurgeBudgetMs = 400 } = deps.options ?? {};
+  const refs = input.conversationIDList.map((id) => parseConversationID(id) as ConversationRef);
+  const now = deps.clock.now();
+  const deletedAt = now.toISOString();
+  const deletionID = randomUUID();
+
+  // 1. Where each conversation stands.
+  const states = await deps.deletions.readStates(input.userID, refs);
+
+  // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared.
+  const tombstones: Tombstone[] = [];
+  const wasLive = new Map<string, boolean>();
+  for (const ref of refs) {
+    const state = states.get(ref.conversationID)!;
+    wasLive.set(ref.conversationID, state.live);
+    const needsClear = input.clearHistoryMessage && state.timelineSeq > state.clearSeq;
+    if (!state.live && !needsClear) continue;
+    tombstones.push({
+      conversationID: ref.conversationID,
+      deletedSeq: Math.max(state.deletedSeq, state.timelineSeq),
+      clearSeq: input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq,
+      purgedSeq: state.purgedSeq,
+      deletedAt,
+    });
+  }
+  const failures = await deps.deletions.writeTombstones(input.userID, tombstones, Date.now() + writeBudgetMs);
+  const written = tombstones.filter((t) => !failures.has(t.conversationID));
+
+  // 3. Messages that raced with the tombstone write.
+  if (written.length > 0) {
+    const byID = new Map(refs.map((r) => [r.conversationID, r]));
+    const latest = await deps.deletions.readTimelineSequences(input.userID, written.map((t) => byID.get(t.conversationID)!));
+    const raced = written.filter((t) => (latest.get(t.conversationID) ?? 0) > t.deletedSeq);
+    const restored = await Promise.all(raced.map((t) => deps.deletions.restoreRacedConversation(input.userID, byID.get(t.conversationID)!, t.deletedSeq)));
+    const repairedCount = restored.filter(Boolean).length;
+    if (repairedCount > 0) deps.observe?.('raceRepaired', repairedCount);
+  }
+
+  const results: ConversationResult[] = refs.map((ref) => {
+    const reason = failures.get(ref.conversationID);
+    if (reason) return { conversationID: ref.conversationID, status: 'failed', reason };
+    return { conversationID: ref.conversationID, status: wasLive.get(ref.conversationID) ? 'deleted' : 'absent' };
+  });
+  const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
+
+  // 4. Purge: inline when small, else in the background. The clear point already hides it either way.
+  let targets: PurgeTarget[] = input.clearHistoryMessage
+    ? written.filter((t) => t.clearSeq > t.purgedSeq).map((t) => ({ conversationID: t.conversationID, clearSeq: t.clearSeq, afterSeq: t.purgedSeq }))
+    : [];
+  let historyPurge: HistoryPurgeState = input.clearHistoryMessage ? 'complete' : 'none';
+  if (targets.length > 0 && estimatePurgeSize(targets) <= inlinePurgeMaxItems) {
+    const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
+    deps.observe?.('purgedInline', inline.messagesDeleted);
+    targets = inline.remaining;
+  }
+  const events: OutgoingEvent[] = [];
+  if (targets.length > 0) {
+    historyPurge = 'pending';
+    deps.observe?.('purgeDeferred', targets.length);
+    const purgeRequest: HistoryPurgeRequestedDetail = {
+      deletionID,
+      userID: input.userID,
+      targets,
+      conversationIDList: targets.map((t) => t.conversationID),
+      messagesDeleted: 0,
+      attempt: 0,
+      requestedAt: deletedAt,
+    };
+    events.push({ detailType: DETAIL_TYPES.historyPurgeRequested, detail: purgeRequest });
+  }
+
+  // 5. Durable record first, then the events: a device that misses the event still converges from the record.
+  if (gone.length > 0) {
+    await deps.deletions.putDeletionRecord({
+      deletionID,
+      userID: input.userID,
+      conversationIDList: gone,
+      clearHistoryMessage: input.clearHistoryMessage,
+      deletedAt,
+      originDeviceID: input.originDeviceID,
+      clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])),
+    });
+    const deleted: ConversationsDeletedDetail = {
+      deletionID,
+      userID: input.userID,
+      conversationIDList: gone,
+      clearHistoryMessage: input.clearHistoryMessage,
+      deletedAt,
+      originDeviceID: input.originDeviceID,
+      historyPurge,
+    };
+    events.unshift({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
+  }
+  if (events.length > 0) await deps.events.publish(events);
+
+  const outcome: DeleteConversationsOutcome = { deletionID, deletedAt, conversationIDList: gone, results, historyPurge };
+  if (failures.size > 0) {
+    throw new PartialFailureError(
+      `${failures.size} of ${refs.length} conversation(s) could not be deleted after retries; nothing else is affected. Repeat the same request to finish.`,
+      { data: { conversationIDList: gone, results } },
+    );
+  }
+  return outcome;
+};

@@ -1,0 +1,17 @@
+import { MAX_GROUP_MEMBERS } from '#contracts/api-schemas.js';
+import { ValidationError } from '#contracts/errors.js';
+import type { Clock, GroupRepository } from './ports.js';
+
+/** `POST /v1/groups`: the caller creates a group and becomes a member. */
+export const createGroup = async (
+  deps: { groups: GroupRepository; clock: Clock },
+  input: { callerID: string; groupID: string; memberList: string[] },
+) => {
+  const memberList = [...new Set([input.callerID, ...input.memberList])];
+  if (memberList.length > MAX_GROUP_MEMBERS) {
+    throw new ValidationError('INVALID_REQUEST', `a group holds at most ${MAX_GROUP_MEMBERS} members including you; this one would have ${memberList.length}`);
+  }
+  const createdAt = deps.clock.now().toISOString();
+  await deps.groups.createGroup({ groupID: input.groupID, createdBy: input.callerID, memberList, createdAt });
+  return { groupID: input.groupID, createdBy: input.callerID, memberList, createdAt };
+};

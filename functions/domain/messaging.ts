@@ -1,0 +1,88 @@
+/**
+ * Sending and reading messages. Every participant owns a copy of each message in their own partition,
+ * so one user's deletion never touches anyone else's data.
+ */
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import { ApiError, ForbiddenError, NotFoundError, ValidationError } from '#contracts/errors.js';
+import { type ConversationRef, SYSTEM_CONVERSATION_ID, c2cConversationID, parseConversationID } from '#contracts/ids.js';
+import type { Clock, ConversationRepository, GroupRepository, Message, MessageRepository, Page, PageRequest } from './ports.js';
+
+/** Parallel conversation updates per message (a group has up to 500 members). */
+const FAN_OUT_CONCURRENCY = 32;
+
+export type MessagingDeps = {
+  messages: MessageRepository;
+  conversations: ConversationRepository;
+  groups: GroupRepository;
+  clock: Clock;
+};
+
+type Recipient = { ownerUserID: string; ref: ConversationRef; unreadIncrement: 0 | 1 };
+
+const deliver = async (deps: MessagingDeps, timelineOwner: string, timeline: ConversationRef, from: string, text: string, recipients: Recipient[]) => {
+  const sequence = await deps.messages.allocateSequence(timelineOwner, timeline);
+  const base = { messageID: randomUUID(), sequence, from, text, createdAt: deps.clock.now().toISOString() };
+  const copies = recipients.map((r) => ({ ownerUserID: r.ownerUserID, message: { ...base, conversationID: r.ref.conversationID } }));
+  // Copies first, conversation items second: a conversation never points at a message that is not stored.
+  await deps.messages.putMessageCopies(copies);
+  const limit = pLimit(FAN_OUT_CONCURRENCY);
+  await Promise.all(
+    recipients.map((r, i) =>
+      limit(() => deps.messages.applyToConversation({ ownerUserID: r.ownerUserID, ref: r.ref, message: copies[i]!.message, unreadIncrement: r.unreadIncrement })),
+    ),
+  );
+  return base;
+};
+
+/** `POST /v1/messages`: a C2C message (sender and receiver get a copy) or a group message (every member does). */
+export const sendMessage = async (deps: MessagingDeps, input: { senderID: string; conversationID: string; text: string }): Promise<Message> => {
+  const ref = parseConversationID(input.conversationID);
+  if (!ref || ref.type === 'SYSTEM') throw new ValidationError('INVALID_CONVERSATION_ID', `cannot send to ${JSON.stringify(input.conversationID)}`);
+  let recipients: Recipient[];
+  if (ref.type === 'C2C') {
+    if (ref.peerUserID === input.senderID) {
+      throw new ValidationError('CANNOT_MESSAGE_SELF', `${ref.conversationID} is your own user ID: send to another user's C2C<userID>`);
+    }
+    recipients = [
+      { ownerUserID: input.senderID, ref, unreadIncrement: 0 },
+      { ownerUserID: ref.peerUserID, ref: { type: 'C2C', conversationID: c2cConversationID(input.senderID), peerUserID: input.senderID }, unreadIncrement: 1 },
+    ];
+  } else {
+    const members = await deps.groups.listMembers(ref.groupID);
+    if (!members) throw new NotFoundError('GROUP_NOT_FOUND', `group ${JSON.stringify(ref.groupID)} does not exist: create it with POST /v1/groups`);
+    if (!members.includes(input.senderID)) {
+      throw new ForbiddenError('NOT_GROUP_MEMBER', `you are not a member of group ${JSON.stringify(ref.groupID)}: only members can send to it`);
+    }
+    recipients = members.map((m) => ({ ownerUserID: m, ref, unreadIncrement: m === input.senderID ? 0 : 1 }));
+  }
+  const base = await deliver(deps, input.senderID, ref, input.senderID, input.text, recipients);
+  return { ...base, conversationID: ref.conversationID };
+};
+
+/** `POST /v1/admin/system-notifications`: one message into each user's @TIM#SYSTEM conversation. */
+export const sendSystemNotification = async (deps: MessagingDeps, input: { userIDList: string[]; text: string }) => {
+  const userIDs = [...new Set(input.userIDList)];
+  const ref: ConversationRef = { type: 'SYSTEM', conversationID: SYSTEM_CONVERSATION_ID };
+  const limit = pLimit(FAN_OUT_CONCURRENCY);
+  const delivered = await Promise.all(
+    userIDs.map((userID) =>
+      limit(async () => {
+        const m = await deliver(deps, userID, ref, SYSTEM_CONVERSATION_ID, input.text, [{ ownerUserID: userID, ref, unreadIncrement: 1 }]);
+        return { userID, messageID: m.messageID, sequence: m.sequence, createdAt: m.createdAt };
+      }),
+    ),
+  );
+  return { conversationID: SYSTEM_CONVERSATION_ID, notificationList: delivered };
+};
+
+/** `GET /v1/conversations/{id}/messages`: the caller's copies after the conversation's clear point, newest first. */
+export const listMessages = async (
+  deps: MessagingDeps,
+  input: { userID: string; conversationID: string; page: PageRequest },
+): Promise<Page<Message>> => {
+  const ref = parseConversationID(input.conversationID);
+  if (!ref) throw new ApiError('INVALID_CONVERSATION_ID', `${JSON.stringify(input.conversationID)} is not a conversation ID`);
+  const clearSeq = await deps.conversations.getClearPoint(input.userID, ref.conversationID);
+  return deps.messages.listMessages(input.userID, ref.conversationID, clearSeq, input.page);
+};

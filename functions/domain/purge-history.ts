@@ -1,0 +1,50 @@
+/**
+ * Physically removes a user's message copies up to each conversation's clear point. Used inline by a small
+ * deletion and by the background purge function. Resumable: each target's `afterSeq` is a cursor below which
+ * everything is confirmed gone, so a crash, a timeout or a re-drive simply continues from there.
+ */
+import pLimit from 'p-limit';
+import type { PurgeTarget } from '#contracts/events.js';
+import type { HistoryPurger } from './ports.js';
+
+/** Conversations purged at once; each one also deletes its own chunks in parallel. */
+const CONVERSATION_CONCURRENCY = 4;
+
+export type PurgeOutcome = {
+  messagesDeleted: number;
+  /** Conversations whose history is now gone up to the clear point. */
+  completed: string[];
+  /** What is left, with updated cursors; empty when done. */
+  remaining: PurgeTarget[];
+};
+
+/** Upper bound of copies a set of targets can hold (a timeline's sequences may include other users' gaps). */
+export const estimatePurgeSize = (targets: readonly PurgeTarget[]): number =>
+  targets.reduce((sum, t) => sum + Math.max(0, t.clearSeq - t.afterSeq), 0);
+
+export const purgeHistory = async (
+  purger: HistoryPurger,
+  input: { userID: string; targets: readonly PurgeTarget[]; deadline: number },
+): Promise<PurgeOutcome> => {
+  const limit = pLimit(CONVERSATION_CONCURRENCY);
+  const outcome: PurgeOutcome = { messagesDeleted: 0, completed: [], remaining: [] };
+  await Promise.all(
+    input.targets.map((target) =>
+      limit(async () => {
+        if (Date.now() >= input.deadline) {
+          outcome.remaining.push(target);
+          return;
+        }
+        const progress = await purger.purgeRange(input.userID, target, input.deadline);
+        outcome.messagesDeleted += progress.deleted;
+        if (progress.done) {
+          await purger.markPurged(input.userID, target.conversationID, target.clearSeq);
+          outcome.completed.push(target.conversationID);
+        } else {
+          outcome.remaining.push({ ...target, afterSeq: progress.afterSeq });
+        }
+      }),
+    ),
+  );
+  return outcome;
+};

@@ -1,0 +1,49 @@
+/**
+ * Local stand-in for the API's JWT authorizer: HS256 tokens signed with a local key, carrying the same claims
+ * (`sub`, `cognito:groups`) the cloud authorizer hands to the handlers. Never used in the cloud.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { ADMIN_GROUP, GROUPS_CLAIM } from '../functions/contracts/auth.js';
+
+export const LOCAL_ISSUER = 'conversation-deletion-local';
+export const LOCAL_AUDIENCE = 'conversation-deletion-local';
+const TOKEN_LIFETIME = '24h';
+
+export class LocalAuth {
+  private constructor(private readonly key: Uint8Array) {}
+
+  /** A key kept in `keyFile` (so tokens survive restarts), or a fresh one for an in-memory run. */
+  public static create(keyFile?: string): LocalAuth {
+    if (!keyFile) return new LocalAuth(randomBytes(32));
+    if (!existsSync(keyFile)) {
+      mkdirSync(dirname(keyFile), { recursive: true });
+      writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    }
+    return new LocalAuth(Buffer.from(readFileSync(keyFile, 'utf8'), 'base64'));
+  }
+
+  public issue(userID: string, admin: boolean, lifetime: string | number = TOKEN_LIFETIME): Promise<string> {
+    return new SignJWT({ [GROUPS_CLAIM]: admin ? [ADMIN_GROUP] : [] })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userID)
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(LOCAL_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(lifetime)
+      .sign(this.key);
+  }
+
+  /** The verified claims, or a sentence saying why the token is refused. */
+  public async verify(token: string): Promise<{ claims: Record<string, unknown> } | { refused: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: ['HS256'] });
+      return { claims: payload as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return { refused: 'the token has expired: get a new one from POST /local/token' };
+      return { refused: 'the token is not valid here (bad signature, issuer or format): get one from POST /local/token' };
+    }
+  }
+}

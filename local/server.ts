@@ -1,0 +1,162 @@
+/**
+ * The local API Gateway: serves the HTTP API by invoking the very handler functions the cloud runs, with
+ * API Gateway v2 (payload 2.0) events, after checking the token as the cloud's JWT authorizer would.
+ * It also answers the AWS APIs the functions call locally (EventBridge PutEvents) so their code is unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { isUserID, USER_ID_HINT } from '../functions/contracts/ids.js';
+import { type ErrorCode, ERROR_CODES, errorBody } from '../functions/contracts/errors.js';
+import { HTTP_ROUTES, matchRoute, routeKey } from '../functions/contracts/routes.js';
+import type { FunctionName } from '../functions/contracts/functions.js';
+import type { LocalEventBus } from './event-bus.js';
+import type { LocalAuth } from './local-auth.js';
+
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export type Invoke = (name: FunctionName, event: unknown, options?: { timeoutMs?: number; requestId?: string }) => Promise<unknown>;
+
+/** A Lambda context good enough for Powertools and the handlers. */
+export const lambdaContext = (name: string, requestId: string, timeoutMs: number): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
+
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+};
+
+const sendError = (res: ServerResponse, code: ErrorCode, message: string) => send(res, ERROR_CODES[code].status, errorBody(code, message));
+
+const readBody = (req: IncomingMessage): Promise<string | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        reject(new Error('too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('error', reject);
+  });
+
+/** API Gateway hands JWT claims to the function as strings; arrays become "[a b]". Mirror that. */
+const asAuthorizerClaims = (claims: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
+
+export type LocalServerOptions = { auth: LocalAuth; bus: LocalEventBus; invoke: Invoke; extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined) => Promise<boolean> };
+
+export const createLocalServer = (options: LocalServerOptions): Server =>
+  createServer((req, res) => {
+    handle(req, res, options).catch((error) => {
+      if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'the local runner failed to serve this request');
+      console.error('local runner error', error);
+    });
+  });
+
+const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let body: string | undefined;
+  try {
+    body = await readBody(req);
+  } catch {
+    return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  }
+  const method = req.method ?? 'GET';
+
+  // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).
+  if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
+    const request = JSON.parse(body ?? '{}') as { Entries?: [] };
+    return send(res, 200, options.bus.putEvents(request.Entries ?? []), { 'content-type': 'application/x-amz-json-1.1' });
+  }
+  if (options.extraRoutes && (await options.extraRoutes(req, res, url, body))) return;
+
+  if (method === 'GET' && url.pathname === '/') {
+    return send(res, 200, {
+      service: 'conversation-deletion (local)',
+      token: 'POST /local/token {"userID":"alice","admin":false}',
+      routes: HTTP_ROUTES.map((r) => routeKey(r)),
+      docs: 'docs/api.md',
+    });
+  }
+  if (url.pathname === '/local/token') {
+    if (method !== 'POST') return sendError(res, 'METHOD_NOT_ALLOWED', 'use POST /local/token');
+    let request: { userID?: unknown; admin?: unknown };
+    try {
+      request = JSON.parse(body ?? '');
+    } catch {
+      return sendError(res, 'INVALID_JSON', 'send {"userID":"alice","admin":false}');
+    }
+    if (!request || typeof request !== 'object' || !isUserID(request.userID)) {
+      return sendError(res, 'INVALID_USER_ID', `userID ${JSON.stringify(request?.userID)} is not valid: ${USER_ID_HINT}`);
+    }
+    if (request.admin !== undefined && typeof request.admin !== 'boolean') return sendError(res, 'INVALID_REQUEST', 'admin must be true or false');
+    return send(res, 200, { token: await options.auth.issue(request.userID, request.admin === true) });
+  }
+
+  const match = matchRoute(method, url.pathname);
+  if (!match) return sendError(res, 'ROUTE_NOT_FOUND', `no route ${method} ${url.pathname}: see GET / or docs/api.md`);
+  if ('methodMismatch' in match) return sendError(res, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}: see docs/api.md`);
+
+  // The JWT authorizer's job, done locally.
+  const authorization = req.headers.authorization ?? '';
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  if (!token) return sendError(res, 'UNAUTHORIZED', 'send "Authorization: Bearer <token>"; get a token from POST /local/token');
+  const verified = await options.auth.verify(token);
+  if ('refused' in verified) return sendError(res, 'UNAUTHORIZED', verified.refused);
+
+  const requestId = randomUUID();
+  const now = new Date();
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+    version: '2.0',
+    routeKey: routeKey(match.route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: req.headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: routeKey(match.route),
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: asAuthorizerClaims(verified.claims), scopes: [] } },
+    },
+    ...(body !== undefined ? { body } : {}),
+    isBase64Encoded: false,
+  };
+  const result = (await options.invoke(match.route.function, event, { timeoutMs: 29_000, requestId })) as APIGatewayProxyStructuredResultV2;
+  res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+  res.end(result.body ?? '');
+};

@@ -1,0 +1,118 @@
+/**
+ * The whole service on one machine: DynamoDB Local, the tables, the local event bus and the local API Gateway,
+ * all running the same handler files as the cloud. `npm start`, the tests and the benchmarks use this.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ENV } from '../functions/contracts/environment.js';
+import { RULE_PATTERNS } from '../functions/contracts/events.js';
+import { EVENT_TARGETS, type FunctionName } from '../functions/contracts/functions.js';
+import { type BusTarget, LocalEventBus } from './event-bus.js';
+import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { LocalAuth } from './local-auth.js';
+import { createLocalServer, lambdaContext } from './server.js';
+
+export type LocalStackOptions = {
+  /** @default 3000; 0 picks a free port */
+  port?: number;
+  /** Where DynamoDB Local keeps its data; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** Use this DynamoDB instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+  /** @default "conversations" */
+  tableName?: string;
+  /** Where background failures are reported. @default console.error */
+  log?: (message: string, extra?: unknown) => void;
+};
+
+export type LocalStack = {
+  url: string;
+  port: number;
+  dynamodbEndpoint: string;
+  tableName: string;
+  idempotencyTableName: string;
+  bus: LocalEventBus;
+  auth: LocalAuth;
+  /** Issues a local token (what POST /local/token does). */
+  token: (userID: string, admin?: boolean) => Promise<string>;
+  stop: () => Promise<void>;
+};
+
+type HandlerModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
+
+/** Same files as the CDK stack's NodejsFunction entries; imported only after the environment is set. */
+const loadHandler = (name: FunctionName): Promise<HandlerModule> => import(`../functions/${name}/handler.ts`) as Promise<HandlerModule>;
+
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  // Node 20 is supported here; the SDK's notice about future versions is noise in a dev loop.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const log = options.log ?? ((message: string, extra?: unknown) => console.error(message, extra ?? ''));
+  const tableName = options.tableName ?? 'conversations';
+  const idempotencyTableName = `${tableName}-idempotency`;
+  let dynamo: DynamoDbLocal | undefined;
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
+  try {
+    await createTables(dynamodbEndpoint, { tableName, idempotencyTableName });
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+
+  const modules = new Map<FunctionName, Promise<HandlerModule>>();
+  const invoke = async (name: FunctionName, event: unknown, invokeOptions: { timeoutMs?: number; requestId?: string } = {}) => {
+    if (!modules.has(name)) modules.set(name, loadHandler(name));
+    const { handler } = await modules.get(name)!;
+    return handler(event, lambdaContext(name, invokeOptions.requestId ?? randomUUID(), invokeOptions.timeoutMs ?? 60_000));
+  };
+
+  const targets: BusTarget[] = EVENT_TARGETS.map((t) => ({
+    rule: t.rule,
+    pattern: RULE_PATTERNS[t.rule],
+    invoke: (event) => invoke(t.function, event, { timeoutMs: 5 * 60_000 }),
+  }));
+  const bus = new LocalEventBus(targets, { log });
+  const auth = LocalAuth.create(options.dataDir ? join(options.dataDir, 'local-signing-key') : undefined);
+  const server = createLocalServer({ auth, bus, invoke });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+
+  // The functions read their configuration from the environment, exactly as in Lambda.
+  Object.assign(process.env, {
+    [ENV.tableName]: tableName,
+    [ENV.idempotencyTableName]: idempotencyTableName,
+    [ENV.eventBusName]: 'conversation-deletion-local',
+    [ENV.dynamodbEndpoint]: dynamodbEndpoint,
+    [ENV.eventbridgeEndpoint]: `http://127.0.0.1:${port}`,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    dynamodbEndpoint,
+    tableName,
+    idempotencyTableName,
+    bus,
+    auth,
+    token: (userID, admin = false) => auth.issue(userID, admin),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.race([bus.drain(), new Promise((r) => setTimeout(r, 5000))]);
+      await dynamo?.stop();
+    },
+  };
+};
