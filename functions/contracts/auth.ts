@@ -20,8 +20,14 @@ const groupsOf = (claim: unknown): string[] => {
   return [];
 };
 
+/**
+ * The claim that holds the user ID: `sub` by default. A Cognito `sub` is a 36-character UUID, longer than a
+ * chat userID may be, so the stack sets `username` (which Cognito access tokens carry) for its user pool.
+ */
+export const userIDClaim = (): string => process.env.USER_ID_CLAIM || 'sub';
+
 export const principalFromClaims = (claims: Record<string, unknown> | undefined): Principal | undefined => {
-  const sub = claims?.sub;
+  const sub = claims?.[userIDClaim()];
   if (typeof sub !== 'string' || sub.length === 0) return undefined;
   return { userID: sub, isAdmin: groupsOf(claims?.[GROUPS_CLAIM]).includes(ADMIN_GROUP) };
 };

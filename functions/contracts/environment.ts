@@ -3,6 +3,19 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
+  /** Which JWT claim is the user ID. @default "sub" */
+  userIDClaim: 'USER_ID_CLAIM',
+  /** Push function: the WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}; locally the runner's URL). */
+  websocketManagementEndpoint: 'WEBSOCKET_MANAGEMENT_ENDPOINT',
+  /** WebSocket authorizer, cloud: a Cognito user pool and app client, or an OIDC issuer and audience. */
+  cognitoUserPoolID: 'COGNITO_USER_POOL_ID',
+  cognitoClientID: 'COGNITO_CLIENT_ID',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  /** WebSocket authorizer, local only: the local runner's HS256 key (base64). */
+  localJwtKey: 'LOCAL_JWT_KEY',
+  /** How long functions may cache the app settings, in seconds. */
+  settingsCacheSeconds: 'SETTINGS_CACHE_SECONDS',
   /** Local only: DynamoDB Local's URL. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Local only: the local event bus's URL (it speaks the PutEvents API). */

@@ -4,14 +4,17 @@
  * The CDK stack creates one NodejsFunction per entry; the local runner loads the same files.
  */
 import { RULE_PATTERNS } from './events.js';
-import { HTTP_FUNCTIONS } from './routes.js';
+import { HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS } from './routes.js';
 
-export const EVENT_TARGETS = [{ rule: 'purgeHistory', function: 'purge-history' }] as const satisfies readonly {
+export const EVENT_TARGETS = [
+  { rule: 'purgeHistory', function: 'purge-history' },
+  { rule: 'pushDeletion', function: 'push-deletion' },
+] as const satisfies readonly {
   rule: keyof typeof RULE_PATTERNS;
   function: string;
 }[];
 
-export const FUNCTION_NAMES = [...HTTP_FUNCTIONS, ...EVENT_TARGETS.map((t) => t.function)] as const;
+export const FUNCTION_NAMES = [...HTTP_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...EVENT_TARGETS.map((t) => t.function)] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const handlerEntry = (name: FunctionName): string => `functions/${name}/handler.ts`;

@@ -3,7 +3,7 @@
  * the local runner dispatches with the same table, and docs/api.md documents each one.
  */
 
-export const HTTP_FUNCTIONS = ['messages', 'groups', 'conversations', 'delete-conversations', 'admin'] as const;
+export const HTTP_FUNCTIONS = ['messages', 'groups', 'conversations', 'delete-conversations', 'admin', 'sync'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type HttpRoute = {
@@ -22,7 +22,21 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/conversations/delete', function: 'delete-conversations' },
   { method: 'DELETE', path: '/v1/conversations/{conversationID}', function: 'delete-conversations' },
   { method: 'POST', path: '/v1/admin/system-notifications', function: 'admin', admin: true },
+  { method: 'GET', path: '/v1/admin/settings', function: 'admin', admin: true },
+  { method: 'PUT', path: '/v1/admin/settings', function: 'admin', admin: true },
+  { method: 'GET', path: '/v1/sync/conversation-deletions', function: 'sync' },
 ];
+
+/** The WebSocket API: devices connect at this path locally (API Gateway WebSocket stage URL in the cloud). */
+export const WEBSOCKET_PATH = '/v1/ws';
+
+/** WebSocket routes and their functions; `$connect` is guarded by the Lambda authorizer `ws-authorizer`. */
+export const WEBSOCKET_FUNCTIONS = ['ws-authorizer', 'ws-connect', 'ws-disconnect'] as const;
+export type WebSocketFunctionName = (typeof WEBSOCKET_FUNCTIONS)[number];
+export const WEBSOCKET_ROUTES = [
+  { routeKey: '$connect', function: 'ws-connect', authorizer: 'ws-authorizer' },
+  { routeKey: '$disconnect', function: 'ws-disconnect' },
+] as const;
 
 export const routeKey = (route: Pick<HttpRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 

@@ -10,7 +10,8 @@ export const SERVICE_NAME = 'conversation-deletion';
 export const METRICS_NAMESPACE = 'ConversationDeletion';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+// Metrics' own warnings (such as "no metrics to publish" on read-only routes) go through the structured logger.
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
 // Tracing is a no-op outside Lambda (local runner, tests), so it costs nothing there.
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
