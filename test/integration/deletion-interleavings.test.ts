@@ -1,0 +1,168 @@
+/**
+ * The deletion use case against DynamoDB Local with interleavings forced at exact points, and with
+ * throttling that DynamoDB Local cannot produce by itself (a client wrapper returns items as unprocessed).
+ */
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.js';
+import { DynamoConversationRepository } from '../../functions/adapters/dynamodb/conversation-repository.js';
+import { DynamoDeletionRepository } from '../../functions/adapters/dynamodb/deletion-repository.js';
+import { DynamoGroupRepository } from '../../functions/adapters/dynamodb/group-repository.js';
+import { DynamoHistoryPurger } from '../../functions/adapters/dynamodb/history-purger.js';
+import { DynamoMessageRepository } from '../../functions/adapters/dynamodb/message-repository.js';
+import { PartialFailureError } from '../../functions/contracts/errors.js';
+import { keys } from '../../functions/contracts/table.js';
+import { deleteConversations } from '../../functions/domain/delete-conversations.js';
+import { type MessagingDeps, listMessages, sendMessage } from '../../functions/domain/messaging.js';
+import { listConversations } from '../../functions/domain/conversations.js';
+import { type DeletionRepository, type OutgoingEvent, systemClock } from '../../functions/domain/ports.js';
+import { createTables } from '../../local/dynamodb-local.js';
+import { uniqueUser } from '../support/stack.js';
+
+const tableName = `t${randomUUID().slice(0, 8)}`;
+let client: DynamoDBDocumentClient;
+let messaging: MessagingDeps;
+const published: OutgoingEvent[] = [];
+const events = { publish: async (e: OutgoingEvent[]) => void published.push(...e) };
+
+beforeAll(async () => {
+  const endpoint = inject('dynamodbEndpoint');
+  await createTables(endpoint, { tableName, idempotencyTableName: `${tableName}-idem` });
+  client = createDocumentClient({ endpoint });
+  messaging = {
+    messages: new DynamoMessageRepository(client, tableName),
+    conversations: new DynamoConversationRepository(client, tableName),
+    groups: new DynamoGroupRepository(client, tableName),
+    clock: systemClock,
+  };
+});
+afterAll(() => client?.destroy());
+
+const deletionDeps = (deletions: DeletionRepository) => ({
+  deletions,
+  purger: new DynamoHistoryPurger(client, tableName),
+  events,
+  clock: systemClock,
+  options: { writeBudgetMs: 300 },
+});
+
+/** The real repository, with a hook that runs just before the tombstones are written. */
+const withHookBeforeTombstones = (hook: () => Promise<void>): DeletionRepository => {
+  const real = new DynamoDeletionRepository(client, tableName);
+  return Object.assign(Object.create(real) as DeletionRepository, {
+    writeTombstones: async (...args: Parameters<DeletionRepository['writeTombstones']>) => {
+      await hook();
+      return real.writeTombstones(...args);
+    },
+  });
+};
+
+const visibleTexts = async (userID: string, conversationID: string) =>
+  (await listMessages(messaging, { userID, conversationID, page: { limit: 100 } })).items.map((m) => m.text);
+const listed = async (userID: string) => (await listConversations(messaging, { userID, limit: 100 })).conversationList;
+
+describe('a message racing with a deletion', () => {
+  it('written entirely between the deletion\'s read and its tombstone is restored, not lost', async () => {
+    // Prepare
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'before' });
+
+    // Act: Bob's message lands after the deletion read the timeline, and its conversation update is then overwritten.
+    const deletions = withHookBeforeTombstones(async () => {
+      await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'raced' });
+    });
+    const outcome = await deleteConversations(deletionDeps(deletions), { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null });
+
+    // Assess
+    expect(outcome.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
+    expect(await visibleTexts(alice, `C2C${bob}`)).toEqual(['raced']);
+    expect(await listed(alice)).toEqual([expect.objectContaining({ conversationID: `C2C${bob}`, unreadCount: 1, lastMessage: expect.objectContaining({ text: 'raced' }) })]);
+  });
+
+  it('that took its sequence before the deletion but lands after it stays deleted and does not re-create the conversation', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'first' });
+    const ref = { type: 'C2C' as const, conversationID: `C2C${bob}`, peerUserID: bob };
+    // A sequence is allocated (the message "happened") but its copies and conversation update are still in flight.
+    const sequence = await messaging.messages.allocateSequence(bob, ref);
+
+    await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null });
+    const late = { messageID: randomUUID(), conversationID: `C2C${bob}`, sequence, from: bob, text: 'late', createdAt: new Date().toISOString() };
+    await messaging.messages.putMessageCopies([{ ownerUserID: alice, message: late }]);
+    const applied = await messaging.messages.applyToConversation({ ownerUserID: alice, ref, message: late, unreadIncrement: 1 });
+
+    expect(applied).toBe('predates-deletion');
+    expect(await visibleTexts(alice, `C2C${bob}`)).toEqual([]);
+    expect(await listed(alice)).toEqual([]);
+  });
+});
+
+describe('throttled batches', () => {
+  /** DynamoDB Local never throttles: this client hands back puts for `throttled` conversations as unprocessed. */
+  const throttlingClient = (throttled: Set<string>): DynamoDBDocumentClient =>
+    new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: unknown) => {
+          if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
+          const requests = command.input.RequestItems![tableName]!;
+          const isThrottled = (r: (typeof requests)[number]) => throttled.has(r.PutRequest?.Item?.conversationID as string);
+          const pass = requests.filter((r) => !isThrottled(r));
+          const held = requests.filter(isThrottled);
+          if (pass.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [tableName]: pass } }));
+          return { UnprocessedItems: held.length ? { [tableName]: held } : {}, $metadata: {} };
+        };
+      },
+    });
+
+  it('reports what failed after the deadline, claims nothing for it, and a repeat finishes the job', async () => {
+    // Prepare
+    const [alice, bob, carol] = [uniqueUser('alice'), uniqueUser('bob'), uniqueUser('carol')];
+    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${bob}`, text: 'to bob' });
+    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${carol}`, text: 'to carol' });
+    const throttled = new DynamoDeletionRepository(throttlingClient(new Set([`C2C${carol}`])), tableName, { backoff: { baseMs: 5, capMs: 20 } });
+    const request = { userID: alice, conversationIDList: [`C2C${bob}`, `C2C${carol}`], clearHistoryMessage: true, originDeviceID: null };
+    published.length = 0;
+
+    // Act
+    const failure = await deleteConversations(deletionDeps(throttled), request).catch((e: unknown) => e);
+
+    // Assess: Bob's conversation is gone, Carol's intact and reported failed; the event names only what is gone.
+    expect(failure).toBeInstanceOf(PartialFailureError);
+    const details = (failure as PartialFailureError).details as { data: { conversationIDList: string[]; results: { conversationID: string; status: string }[] } };
+    expect(details.data.results).toEqual([
+      { conversationID: `C2C${bob}`, status: 'deleted' },
+      { conversationID: `C2C${carol}`, status: 'failed', reason: expect.stringContaining('deadline') },
+    ]);
+    expect(details.data.conversationIDList).toEqual([`C2C${bob}`]);
+    expect((await listed(alice)).map((c) => c.conversationID)).toEqual([`C2C${carol}`]);
+    expect(await visibleTexts(alice, `C2C${carol}`)).toEqual(['to carol']);
+    expect(published.find((e) => e.detailType === 'ConversationsDeleted')?.detail).toMatchObject({ conversationIDList: [`C2C${bob}`] });
+
+    // Act again, unthrottled: the repeat finishes the job.
+    const repeat = await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), request);
+    expect(repeat.results).toEqual([
+      { conversationID: `C2C${bob}`, status: 'absent' },
+      { conversationID: `C2C${carol}`, status: 'deleted' },
+    ]);
+    expect(await listed(alice)).toEqual([]);
+    const copies = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.messagePartition(alice, `C2C${carol}`) } }));
+    expect(copies.Items).toEqual([]);
+  });
+
+  it('retries unprocessed items until they are written when throttling eases before the deadline', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${bob}`, text: 'hi' });
+    const throttledSet = new Set([`C2C${bob}`]);
+    setTimeout(() => throttledSet.clear(), 100);
+    const deletions = new DynamoDeletionRepository(throttlingClient(throttledSet), tableName, { backoff: { baseMs: 10, capMs: 40 } });
+
+    const outcome = await deleteConversations({ ...deletionDeps(deletions), options: { writeBudgetMs: 5000 } }, { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: false, originDeviceID: null });
+
+    expect(outcome.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
+    const item = await client.send(new GetCommand({ TableName: tableName, Key: keys.conversation(alice, `C2C${bob}`), ConsistentRead: true }));
+    expect(item.Item?.tombstone).toBe(true);
+  });
+});
