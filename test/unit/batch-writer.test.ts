@@ -1,0 +1,75 @@
+/** The retry loop of batchWrite, driven by a scripted client (throttling cannot be produced by DynamoDB Local). */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { batchWrite, chunk, type WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
+import { fullJitterDelay } from '../../functions/adapters/retry.js';
+
+const put = (i: number): WriteRequest => ({ PutRequest: { Item: { pk: 'p', sk: String(i) } } });
+
+/** Answers each call by `script(requests, call)`: the requests to hand back as unprocessed, or an error to throw. */
+const scriptedClient = (script: (requests: WriteRequest[], call: number) => WriteRequest[] | Error) => {
+  const calls: number[] = [];
+  const client = {
+    send: async (command: { input: { RequestItems: Record<string, WriteRequest[]> } }) => {
+      const requests = command.input.RequestItems.t!;
+      calls.push(requests.length);
+      const answer = script(requests, calls.length);
+      if (answer instanceof Error) throw answer;
+      return { UnprocessedItems: answer.length ? { t: answer } : {} };
+    },
+  };
+  return { client: client as unknown as DynamoDBDocumentClient, calls };
+};
+
+describe('batchWrite', () => {
+  it('sends chunks of 25 and retries only the unprocessed items until all are written', async () => {
+    const { client, calls } = scriptedClient((requests, call) => (call <= 4 ? requests.slice(0, 5) : []));
+    const result = await batchWrite(client, Array.from({ length: 60 }, (_, i) => put(i)), { tableName: 't', deadline: Date.now() + 5000, backoff: { baseMs: 1, capMs: 2 } });
+    expect(result.failed).toEqual([]);
+    expect(calls.slice(0, 3).sort()).toEqual([10, 25, 25]);
+    expect(calls.slice(3).every((n) => n === 5)).toBe(true);
+  });
+
+  it('retries throttling errors and returns what is still unwritten at the deadline, with the reason', async () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
+    const { client, calls } = scriptedClient(() => throttled);
+    const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 80, backoff: { baseMs: 5, capMs: 10 } });
+    expect(result.failed.map((f) => f.request)).toEqual([put(1), put(2)]);
+    expect(result.failed[0]!.reason).toContain('ProvisionedThroughputExceededException');
+    expect(calls.length).toBeGreaterThan(2);
+  });
+
+  it('does not retry an error that retrying cannot fix', async () => {
+    const invalid = Object.assign(new Error('bad key'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    const { client, calls } = scriptedClient(() => invalid);
+    const result = await batchWrite(client, [put(1)], { tableName: 't', deadline: Date.now() + 5000 });
+    expect(calls).toHaveLength(1);
+    expect(result.failed[0]!.reason).toContain('ValidationException');
+  });
+
+  it('keeps at most `concurrency` chunks in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const client = {
+      send: async () => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await batchWrite(client, Array.from({ length: 250 }, (_, i) => put(i)), { tableName: 't', deadline: Date.now() + 5000, concurrency: 3 });
+    expect(peak).toBe(3);
+  });
+});
+
+describe('backoff', () => {
+  it('is full jitter under a capped exponential bound', () => {
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const delay = fullJitterDelay(attempt, { baseMs: 10, capMs: 300 });
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThanOrEqual(Math.min(300, 10 * 2 ** attempt));
+    }
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
