@@ -23,7 +23,10 @@ type Recipient = { ownerUserID: string; ref: ConversationRef; unreadIncrement: 0
 const deliver = async (deps: MessagingDeps, timelineOwner: string, timeline: ConversationRef, from: string, text: string, recipients: Recipient[]) => {
   const sequence = await deps.messages.allocateSequence(timelineOwner, timeline);
   const base = { messageID: randomUUID(), sequence, from, text, createdAt: deps.clock.now().toISOString() };
-  const copies = recipients.map((r) => ({ ownerUserID: r.ownerUserID, message: { ...base, conversationID: r.ref.conversationID } }));
+  const copies = recipients.map((r) => ({
+    ownerUserID: r.ownerUserID,
+    message: { messageID: base.messageID, conversationID: r.ref.conversationID, sequence, from, text, createdAt: base.createdAt },
+  }));
   // Copies first, conversation items second: a conversation never points at a message that is not stored.
   await deps.messages.putMessageCopies(copies);
   const limit = pLimit(FAN_OUT_CONCURRENCY);
@@ -56,8 +59,8 @@ export const sendMessage = async (deps: MessagingDeps, input: { senderID: string
     }
     recipients = members.map((m) => ({ ownerUserID: m, ref, unreadIncrement: m === input.senderID ? 0 : 1 }));
   }
-  const base = await deliver(deps, input.senderID, ref, input.senderID, input.text, recipients);
-  return { ...base, conversationID: ref.conversationID };
+  const { messageID, sequence, from, text, createdAt } = await deliver(deps, input.senderID, ref, input.senderID, input.text, recipients);
+  return { messageID, conversationID: ref.conversationID, sequence, from, text, createdAt };
 };
 
 /** `POST /v1/admin/system-notifications`: one message into each user's @TIM#SYSTEM conversation. */

@@ -32,7 +32,7 @@ export const toConversation = (item: ConversationItem): Conversation => ({
   type: item.type!,
   ...(item.peerUserID ? { peerUserID: item.peerUserID } : {}),
   ...(item.groupID ? { groupID: item.groupID } : {}),
-  lastMessage: item.lastMessage!,
+  lastMessage: toMessage(item.lastMessage as unknown as Record<string, unknown>),
   unreadCount: item.unreadCount ?? 0,
   updatedAt: item.updatedAt!,
 });
