@@ -7,7 +7,7 @@ import { createServiceDependencies } from '#adapters/index.js';
 import { type DeleteConversationsInput, type DeletionDeps, deleteConversations } from '#domain/delete-conversations.js';
 import { httpHandler, headerOf, pathParameter, queryOf } from '#http/http-handler.js';
 import type { HttpContext, HttpEvent } from '#http/middlewares.js';
-import { METRIC, metrics } from '#observability/powertools.js';
+import { logger, METRIC, metrics } from '#observability/powertools.js';
 
 const deps = createServiceDependencies();
 const observedMetric = { raceRepaired: METRIC.raceRepairs, purgeDeferred: METRIC.purgesDeferred, purgedInline: METRIC.messagesPurged } as const;
@@ -50,6 +50,14 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
   for (const r of outcome.results) counts[r.status]++;
   metrics.addMetric(METRIC.conversationsDeleted, MetricUnit.Count, counts.deleted);
   metrics.addMetric(METRIC.conversationsAbsent, MetricUnit.Count, counts.absent);
+  logger.info('conversations deleted', {
+    deletionID: outcome.deletionID,
+    userID: input.userID,
+    ...counts,
+    clearHistoryMessage: input.clearHistoryMessage,
+    historyPurge: outcome.historyPurge,
+    replayed: idempotencyKey !== null,
+  });
   return outcome;
 };
 
