@@ -56,7 +56,7 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
     ...counts,
     clearHistoryMessage: input.clearHistoryMessage,
     historyPurge: outcome.historyPurge,
-    replayed: idempotencyKey !== null,
+    withIdempotencyKey: idempotencyKey !== null,
   });
   return outcome;
 };
