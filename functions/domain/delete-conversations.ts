@@ -139,24 +139,16 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
 
   // 5. Durable record first, then the events: a device that misses the event still converges from the record.
   if (gone.length > 0) {
-    await deps.deletions.putDeletionRecord({
+    const summary = {
       deletionID,
       userID: input.userID,
       conversationIDList: gone,
       clearHistoryMessage: input.clearHistoryMessage,
       deletedAt,
       originDeviceID: input.originDeviceID,
-      clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])),
-    });
-    const deleted: ConversationsDeletedDetail = {
-      deletionID,
-      userID: input.userID,
-      conversationIDList: gone,
-      clearHistoryMessage: input.clearHistoryMessage,
-      deletedAt,
-      originDeviceID: input.originDeviceID,
-      historyPurge,
     };
+    await deps.deletions.putDeletionRecord({ ...summary, clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])) });
+    const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
     events.unshift({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
   }
   if (events.length > 0) await deps.events.publish(events);

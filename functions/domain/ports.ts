@@ -3,7 +3,7 @@
  * nothing in functions/domain imports an AWS SDK.
  */
 import type { ConversationRef, ConversationType } from '#contracts/ids.js';
-import type { PurgeTarget } from '#contracts/events.js';
+import type { ConversationsDeletedDetail, PurgeTarget } from '#contracts/events.js';
 
 export type Message = {
   messageID: string;
@@ -77,15 +77,8 @@ export interface GroupRepository {
   listMembers(groupID: string): Promise<string[] | undefined>;
 }
 
-export type DeletionRecord = {
-  deletionID: string;
-  userID: string;
-  conversationIDList: string[];
-  clearHistoryMessage: boolean;
-  deletedAt: string;
-  originDeviceID: string | null;
-  clearPoints: Record<string, number>;
-};
+/** What the durable record of a deletion keeps: the event's facts plus each conversation's clear point. */
+export type DeletionRecord = Omit<ConversationsDeletedDetail, 'historyPurge'> & { clearPoints: Record<string, number> };
 
 export interface DeletionRepository {
   /** Consistent reads of each conversation's state and its timeline's newest sequence. */
