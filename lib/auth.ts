@@ -1,0 +1,107 @@
+/**
+ * Who may call: by default a Cognito user pool, app client and admin group created here; or an existing
+ * OIDC provider given by issuer and audience. Either way the result is one JWT issuer + audience that the
+ * HTTP API's JWT authorizer checks, and the environment the WebSocket authorizer verifies tokens with.
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { AccountRecovery, Mfa, UserPool, UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { ADMIN_GROUP } from '../functions/contracts/auth.js';
+import { ENV } from '../functions/contracts/environment.js';
+import type { AuthConfig } from './config.js';
+
+export interface AuthProps {
+  readonly config: AuthConfig;
+  /** What a stack deletion does to the user pool (it holds the users). @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class Auth extends Construct {
+  /** Verifies the bearer token of every HTTP route. */
+  public readonly httpAuthorizer: HttpJwtAuthorizer;
+  /** The JWT claim every function reads the user ID from. */
+  public readonly userIdClaim: string;
+  /** Environment of the WebSocket authorizer: how to verify a token (Cognito pool + client, or issuer + audience). */
+  public readonly verifierEnvironment: Record<string, string>;
+  /** Only in Cognito mode. */
+  public readonly userPool?: UserPool;
+  public readonly userPoolClient?: UserPoolClient;
+
+  public constructor(scope: Construct, id: string, props: AuthProps) {
+    super(scope, id);
+    const { config } = props;
+
+    if (config.kind === 'oidc') {
+      this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', config.issuer, { jwtAudience: config.audience });
+      this.userIdClaim = config.userIdClaim;
+      this.verifierEnvironment = { [ENV.jwtIssuer]: config.issuer, [ENV.jwtAudience]: config.audience.join(',') };
+      return;
+    }
+
+    const userPool = new UserPool(this, 'UserPool', {
+      // Accounts are created by an administrator (docs/deploy.md): no open sign-up on a chat backend by default.
+      selfSignUpEnabled: false,
+      // The username is the chat userID (1-32 of A-Z a-z 0-9 _ -): it must not be an e-mail or phone alias.
+      signInAliases: { username: true },
+      signInCaseSensitive: true,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is OPTIONAL with TOTP so that operators can require it per user; REQUIRED would block the scripted first-admin and ' +
+        'machine clients. Users enable TOTP with associate-software-token / set-user-mfa-preference.',
+    });
+    const planReason =
+      'Threat protection (advanced security, ENFORCED) needs the Cognito Plus feature plan, billed per monthly active user; ' +
+      'self sign-up is off and the API is throttled, so the stack stays on the default plan and leaves the upgrade to the operator.';
+    Validations.of(userPool).acknowledge({ id: 'AwsSolutions-COG3', reason: planReason });
+    Validations.of(userPool).acknowledge({ id: 'AwsSolutions-COG8', reason: planReason });
+
+    const client = userPool.addClient('AppClient', {
+      // A public client (mobile and browser apps cannot keep a secret).
+      generateSecret: false,
+      authFlows: {
+        // Apps sign in with SRP (the password never leaves the device); operators with IAM credentials can use
+        // ADMIN_USER_PASSWORD_AUTH from the CLI (docs/deploy.md). USER_PASSWORD_AUTH stays off.
+        userSrp: true,
+        adminUserPassword: true,
+      },
+      // No hosted UI or OAuth redirect flows: tokens come from the Cognito API.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      enableTokenRevocation: true,
+    });
+
+    new UserPoolGroup(this, 'AdminGroup', {
+      userPool,
+      groupName: ADMIN_GROUP,
+      description: 'Administrators of the conversation deletion service (admin routes)',
+    });
+
+    this.userPool = userPool;
+    this.userPoolClient = client;
+    const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${userPool.userPoolId}`;
+    // API Gateway checks `aud`, or `client_id` for Cognito access tokens (which carry no `aud`).
+    this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: [client.userPoolClientId] });
+    // A Cognito `sub` is a 36-character UUID, longer than a userID may be; access tokens carry `username`.
+    this.userIdClaim = 'username';
+    this.verifierEnvironment = { [ENV.cognitoUserPoolID]: userPool.userPoolId, [ENV.cognitoClientID]: client.userPoolClientId };
+  }
+}

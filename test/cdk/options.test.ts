@@ -1,0 +1,146 @@
+/**
+ * The context options: an existing OIDC issuer instead of Cognito, CORS origins, a destroyable table, other
+ * log retention, throttling and purge concurrency, and an account that already has its API Gateway logs role. One synthesis for the file;
+ * the validation cases of configFromContext need none.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/contracts/environment.js';
+import { CONTEXT_KEYS, ConfigError, configFromContext } from '../../lib/config.js';
+import { ServiceStack } from '../../lib/service-stack.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+const ISSUER = 'https://login.example.com/realms/chat';
+
+/** Context exactly as `cdk deploy -c key=value` passes it: strings. */
+const OPTIONS: Record<string, string> = {
+  [CONTEXT_KEYS.jwtIssuer]: ISSUER,
+  [CONTEXT_KEYS.jwtAudience]: 'chat-app,chat-admin',
+  [CONTEXT_KEYS.userIdClaim]: 'preferred_username',
+  [CONTEXT_KEYS.corsAllowedOrigins]: 'https://app.example.com, https://admin.example.com',
+  [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
+  [CONTEXT_KEYS.tableDeletionProtection]: 'false',
+  [CONTEXT_KEYS.logRetentionDays]: '7',
+  [CONTEXT_KEYS.logLevel]: 'debug',
+  [CONTEXT_KEYS.throttleRateLimit]: '50',
+  [CONTEXT_KEYS.throttleBurstLimit]: '100',
+  [CONTEXT_KEYS.purgeConcurrency]: '0',
+  [CONTEXT_KEYS.apiGatewayCloudWatchRole]: 'false',
+  [CONTEXT_KEYS.settingsCacheSeconds]: '30',
+};
+
+let stack: ServiceStack;
+let template: Template;
+let resources: Record<string, Resource>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const idOf = (construct: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(construct.node.defaultChild as CfnResource);
+
+beforeAll(() => {
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...OPTIONS }, builtinCloudFormationValidation: false });
+  stack = new ServiceStack(app, 'Options', { config: configFromContext(app.node) });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+describe('an existing OIDC provider', () => {
+  it('checks its issuer and audiences on every HTTP route, and creates no user pool', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: ISSUER, Audience: ['chat-app', 'chat-admin'] },
+    });
+    const httpRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === idOf(stack.httpApi.api));
+    for (const [, route] of httpRoutes) expect(route.Properties.AuthorizationType).toBe('JWT');
+    expect(ofType('AWS::Cognito::UserPool')).toHaveLength(0);
+    expect(Object.keys(template.toJSON().Outputs as object)).not.toContain('UserPoolId');
+  });
+
+  it('gives the WebSocket authorizer the issuer and audiences, and every function the user ID claim', () => {
+    const authorizer = resources[stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables;
+    expect(authorizer).toMatchObject({ [ENV.jwtIssuer]: ISSUER, [ENV.jwtAudience]: 'chat-app,chat-admin' });
+    expect(authorizer[ENV.cognitoUserPoolID]).toBeUndefined();
+    for (const fn of stack.functions.values()) {
+      expect(resources[fn.logicalId]!.Properties.Environment.Variables, fn.name).toMatchObject({
+        [ENV.userIDClaim]: 'preferred_username',
+        [ENV.settingsCacheSeconds]: '30',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+    }
+  });
+});
+
+describe('other options', () => {
+  it('allows CORS from the given origins only, with the methods of the routes and the headers clients send', () => {
+    expect(resources[idOf(stack.httpApi.api)]!.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
+      AllowMethods: ['POST', 'GET', 'DELETE', 'PUT'],
+      AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-device-id'],
+      MaxAge: 3600,
+    });
+  });
+
+  it('makes the table destroyable and unprotected when asked', () => {
+    const table = resources[idOf(stack.data.table)]!;
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+  });
+
+  it('applies the log retention, the throttling and no reserved concurrency', () => {
+    for (const [, logGroup] of ofType('AWS::Logs::LogGroup')) expect(logGroup.Properties.RetentionInDays).toBe(7);
+    expect(resources[idOf(stack.httpApi.stage)]!.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    for (const fn of stack.functions.values()) expect(resources[fn.logicalId]!.Properties.ReservedConcurrentExecutions, fn.name).toBeUndefined();
+  });
+
+  it('leaves the account\'s API Gateway CloudWatch Logs role alone when asked', () => {
+    expect(ofType('AWS::ApiGateway::Account')).toHaveLength(0);
+  });
+
+  it('has no alarm topic without an alarm e-mail', () => {
+    expect(ofType('AWS::SNS::Topic')).toHaveLength(0);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+
+  it('finds no unacknowledged AwsSolutions finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((v) => ({ rule: v.ruleName, resources: v.violatingResources }))).toEqual([]);
+  });
+});
+
+describe('configFromContext', () => {
+  const configWith = (context: Record<string, unknown>) => configFromContext(new App({ context }).node);
+
+  it('defaults to Cognito, a retained and protected table, no CORS, 30-day logs and a purge concurrency of 10', () => {
+    const config = configWith({});
+    expect(config).toMatchObject({
+      auth: { kind: 'cognito' },
+      data: { deletionProtection: true },
+      corsAllowedOrigins: [],
+      logRetention: 30,
+      logLevel: 'INFO',
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      purgeConcurrency: 10,
+      apiGatewayCloudWatchRole: true,
+    });
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it.each([
+    [{ jwtIssuer: ISSUER }, /jwtIssuer and jwtAudience go together/],
+    [{ jwtAudience: 'x' }, /jwtIssuer and jwtAudience go together/],
+    [{ jwtIssuer: 'http://login.example.com', jwtAudience: 'x' }, /https URL/],
+    [{ corsAllowedOrigins: 'app.example.com' }, /corsAllowedOrigins must be a URL/],
+    [{ logRetentionDays: '31' }, /retention periods/],
+    [{ tableRemovalPolicy: 'snapshot' }, /retain, destroy/],
+    [{ tableDeletionProtection: 'yes' }, /true or false/],
+    [{ purgeConcurrency: '-1' }, /integer >= 0/],
+    [{ alarmEmail: 'ops' }, /e-mail address/],
+  ])('refuses %o', (context, message) => {
+    expect(() => configWith(context)).toThrow(ConfigError);
+    expect(() => configWith(context)).toThrow(message);
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * The stack with its default options (Cognito, retained table, no CORS) plus an alarm e-mail: one synthesis
+ * (bundling skipped) shared by every assertion of this file.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_GROUP } from '../../functions/contracts/auth.js';
+import { ENV } from '../../functions/contracts/environment.js';
+import { RULE_PATTERNS } from '../../functions/contracts/events.js';
+import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../../functions/contracts/functions.js';
+import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '../../functions/contracts/routes.js';
+import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '../../functions/contracts/table-definition.js';
+import { configFromContext } from '../../lib/config.js';
+import { ServiceStack } from '../../lib/service-stack.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+/** The feature flags `cdk synth` uses, so the tests see the same template. */
+const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
+let stack: ServiceStack;
+let template: Template;
+let resources: Record<string, Resource>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const idOf = (construct: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(construct.node.defaultChild as CfnResource);
+
+beforeAll(() => {
+  // Prepare: default options, an alarm e-mail, no bundling (the assertions do not need the code).
+  // The built-in CloudFormation schema validation (run by `npm run synth`) would add ~12 s here.
+  const app = new App({
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' },
+    builtinCloudFormationValidation: false,
+  });
+  stack = new ServiceStack(app, 'Test', { config: configFromContext(app.node) });
+  // Act: synthesize once.
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+describe('functions', () => {
+  it('creates one function per entry of FUNCTION_NAMES, each on nodejs24.x and arm64 with active tracing', () => {
+    expect(stack.functions.size).toBe(FUNCTION_NAMES.length);
+    for (const name of FUNCTION_NAMES) {
+      const fn = resources[stack.functions.get(name)!.logicalId]!;
+      expect(fn.Type, name).toBe('AWS::Lambda::Function');
+      expect(fn.Properties.Runtime, name).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures, name).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
+    }
+    // Nothing else in the stack (no custom-resource helpers) is a Lambda function.
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
+  });
+
+  it('sets the Powertools environment, source maps and the user ID claim on every function', () => {
+    for (const fn of stack.functions.values()) {
+      const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
+      expect(variables, fn.name).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'conversation-deletion',
+        POWERTOOLS_METRICS_NAMESPACE: 'ConversationDeletion',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.userIDClaim]: 'username',
+      });
+      expect(variables[ENV.tableName], fn.name).toEqual({ Ref: idOf(stack.data.table) });
+      expect(variables[ENV.eventBusName], fn.name).toEqual({ Ref: idOf(stack.events.bus) });
+      // Only the delete function uses the idempotency table.
+      const idempotency = fn.name === 'delete-conversations' ? { Ref: idOf(stack.data.idempotencyTable) } : undefined;
+      expect(variables[ENV.idempotencyTableName], fn.name).toEqual(idempotency);
+    }
+  });
+
+  it('gives each function its own log group kept 30 days', () => {
+    for (const fn of stack.functions.values()) {
+      const props = resources[fn.logicalId]!.Properties;
+      const logGroupId = props.LoggingConfig.LogGroup.Ref as string;
+      expect(resources[logGroupId]!.Properties.RetentionInDays, fn.name).toBe(30);
+    }
+  });
+
+  it('reserves concurrency for the purge function only', () => {
+    const reserved = [...stack.functions.values()].filter((fn) => resources[fn.logicalId]!.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(reserved.map((fn) => fn.name)).toEqual(['purge-history']);
+    expect(resources[stack.functions.get('purge-history')!.logicalId]!.Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  it('keeps HTTP functions under the 30-second integration limit and gives the purge 5 minutes', () => {
+    for (const name of HTTP_FUNCTIONS) expect(resources[stack.functions.get(name)!.logicalId]!.Properties.Timeout, name).toBeLessThan(30);
+    expect(resources[stack.functions.get('purge-history')!.logicalId]!.Properties.Timeout).toBe(300);
+  });
+});
+
+describe('IAM least privilege', () => {
+  /** Every action the function's role may take, as "action on resource-kind". */
+  const permissionsOf = (name: FunctionName): string[] => {
+    const fn = stack.functions.get(name)!;
+    const roleId = idOf(fn.role);
+    const kinds: [string, string][] = [
+      [`${idOf(stack.data.table)}.Arn/index/`, 'index'],
+      [`${idOf(stack.data.table)}.Arn`, 'table'],
+      [`${idOf(stack.data.idempotencyTable)}.Arn`, 'idempotency-table'],
+      [`${idOf(stack.events.bus)}.Arn`, 'bus'],
+      [`${idOf(fn.logGroup)}.Arn`, 'own-log-group'],
+      [`${idOf(stack.webSocketApi.api)}/v1/POST/@connections/*`, 'ws-post-connections'],
+      ...stack.events.targets.map((t): [string, string] => [`${idOf(t.deadLetterQueue)}.Arn`, 'own-dlq']),
+    ];
+    const kindOf = (resource: unknown): string => {
+      if (resource === '*') return '*';
+      // Flatten intrinsic functions into a comparable string: {Fn::GetAtt:[X,Arn]} -> X.Arn, Fn::Join pieces concatenated.
+      const flat = (v: any): string =>
+        typeof v === 'string' ? v : v['Fn::GetAtt'] ? v['Fn::GetAtt'].join('.') : v.Ref ? v.Ref : v['Fn::Join'] ? v['Fn::Join'][1].map(flat).join('') : JSON.stringify(v);
+      const text = flat(resource);
+      const kind = kinds.find(([needle]) => text.includes(needle));
+      return kind ? kind[1] : `unknown(${text})`;
+    };
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[]);
+    expect(resources[roleId]!.Properties.ManagedPolicyArns, `${name} has no managed policies`).toBeUndefined();
+    const found = new Set<string>();
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      for (const action of [s.Action].flat()) for (const resource of [s.Resource].flat()) found.add(`${action} on ${kindOf(resource)}`);
+    }
+    return [...found].sort();
+  };
+
+  const baseline = ['logs:CreateLogStream on own-log-group', 'logs:PutLogEvents on own-log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
+  const on = (kind: string, ...actions: string[]) => actions.map((a) => `${a} on ${kind}`);
+  const expected: Record<FunctionName, string[]> = {
+    messages: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:GetItem'),
+    groups: on('table', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'),
+    conversations: on('index', 'dynamodb:Query'),
+    'delete-conversations': [
+      ...on('table', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'),
+      ...on('idempotency-table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+      ...on('bus', 'events:PutEvents'),
+    ],
+    admin: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem'),
+    sync: on('table', 'dynamodb:GetItem', 'dynamodb:Query'),
+    'ws-authorizer': [],
+    'ws-connect': on('table', 'dynamodb:PutItem'),
+    'ws-disconnect': on('table', 'dynamodb:DeleteItem'),
+    'purge-history': [
+      ...on('table', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'),
+      ...on('bus', 'events:PutEvents'),
+      ...on('own-dlq', 'sqs:SendMessage'),
+    ],
+    'push-deletion': [
+      ...on('table', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
+      ...on('ws-post-connections', 'execute-api:ManageConnections'),
+      ...on('own-dlq', 'sqs:SendMessage'),
+    ],
+  };
+
+  it.each(FUNCTION_NAMES.map((name) => [name]))('%s may call only its own actions on its own resources', (name) => {
+    expect(permissionsOf(name)).toEqual([...baseline, ...expected[name]].sort());
+  });
+
+  it('uses no wildcard in any IAM action', () => {
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const s of policy.Properties.PolicyDocument.Statement) for (const a of [s.Action].flat()) expect(a, id).not.toContain('*');
+    }
+  });
+});
+
+describe('data', () => {
+  it('creates the service table on demand with PITR, TTL, the LSI, encryption, deletion protection and retain', () => {
+    const table = resources[idOf(stack.data.table)]!;
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: SERVICE_TABLE.ttlAttribute, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
+      KeySchema: [
+        { AttributeName: SERVICE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: SERVICE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      LocalSecondaryIndexes: SERVICE_TABLE.localIndexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: SERVICE_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
+    });
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('creates the idempotency table with its TTL and PITR', () => {
+    expect(resources[idOf(stack.data.idempotencyTable)]!.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('has exactly the routes of HTTP_ROUTES, every one behind the JWT authorizer', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === idOf(stack.httpApi.api));
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(HTTP_ROUTES.map(routeKey).sort());
+    const [authorizerId] = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')!;
+    for (const [, route] of routes) {
+      expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe('JWT');
+      expect(route.Properties.AuthorizerId, route.Properties.RouteKey).toEqual({ Ref: authorizerId });
+    }
+  });
+
+  it('checks tokens of the stack\'s user pool and app client', () => {
+    const poolId = idOf(stack.auth.userPool!);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: idOf(stack.auth.userPoolClient!) }],
+        Issuer: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://cognito-idp\\.'), { Ref: poolId }])] },
+      },
+    });
+  });
+
+  it('integrates each HTTP function once', () => {
+    const integrations = ofType('AWS::ApiGatewayV2::Integration').filter(([, i]) => i.Properties.ApiId.Ref === idOf(stack.httpApi.api));
+    const targets = integrations.map(([, i]) => JSON.stringify(i.Properties.IntegrationUri)).sort();
+    expect(targets).toEqual(HTTP_FUNCTIONS.map((n) => JSON.stringify({ 'Fn::GetAtt': [stack.functions.get(n)!.logicalId, 'Arn'] })).sort());
+  });
+
+  it('deploys a throttled $default stage with JSON access logs', () => {
+    const stage = resources[idOf(stack.httpApi.stage)]!;
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [idOf(stack.httpApi.accessLogs), 'Arn'] } },
+    });
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('has no CORS configuration unless origins are given', () => {
+    expect(resources[idOf(stack.httpApi.api)]!.Properties.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe('WebSocket API', () => {
+  it('guards $connect with the ws-authorizer REQUEST authorizer reading ?token=', () => {
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties.IdentitySource).toEqual(['route.request.querystring.token']);
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(stack.functions.get('ws-authorizer')!.logicalId);
+    const connect = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === '$connect')!;
+    expect(connect[1].Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+  });
+
+  it('has the routes of WEBSOCKET_ROUTES, each integrated with its function', () => {
+    const wsRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === idOf(stack.webSocketApi.api));
+    expect(wsRoutes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(WEBSOCKET_ROUTES.map((r) => r.routeKey).sort());
+    for (const route of WEBSOCKET_ROUTES) {
+      const [, cfn] = wsRoutes.find(([, r]) => r.Properties.RouteKey === route.routeKey)!;
+      const integrationId = (cfn.Properties.Target['Fn::Join'][1] as unknown[]).find((p): p is { Ref: string } => typeof p === 'object')!.Ref;
+      expect(JSON.stringify(resources[integrationId]!.Properties.IntegrationUri)).toContain(stack.functions.get(route.function)!.logicalId);
+    }
+  });
+
+  it('sets the API Gateway CloudWatch Logs role before the WebSocket stage, and keeps the role', () => {
+    const [accountId, account] = ofType('AWS::ApiGateway::Account')[0]!;
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0] as string;
+    expect(resources[roleId]!.DeletionPolicy).toBe('Retain');
+    expect((template.toJSON().Resources[idOf(stack.webSocketApi.stage)] as { DependsOn: string[] }).DependsOn).toContain(accountId);
+  });
+
+  it('auto-deploys a throttled stage with access logs', () => {
+    expect(resources[idOf(stack.webSocketApi.stage)]!.Properties).toMatchObject({
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [idOf(stack.webSocketApi.accessLogs), 'Arn'] } },
+    });
+  });
+
+  it('gives the push function the stage\'s management endpoint and the authorizer its Cognito pool and client', () => {
+    const push = resources[stack.functions.get('push-deletion')!.logicalId]!.Properties.Environment.Variables;
+    expect(push[ENV.websocketManagementEndpoint]).toEqual({
+      'Fn::Join': ['', ['https://', { Ref: idOf(stack.webSocketApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']],
+    });
+    const authorizer = resources[stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables;
+    expect(authorizer[ENV.cognitoUserPoolID]).toEqual({ Ref: idOf(stack.auth.userPool!) });
+    expect(authorizer[ENV.cognitoClientID]).toEqual({ Ref: idOf(stack.auth.userPoolClient!) });
+  });
+});
+
+describe('events', () => {
+  it('routes each rule of EVENT_TARGETS with its contract pattern to its function, with retries and a DLQ', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(EVENT_TARGETS.length);
+    for (const target of EVENT_TARGETS) {
+      const routed = stack.events.targets.find((t) => t.function.name === target.function)!;
+      const rule = resources[idOf(routed.rule)]!.Properties;
+      expect(rule.EventPattern).toEqual(RULE_PATTERNS[target.rule]);
+      expect(rule.EventBusName).toEqual({ Ref: idOf(stack.events.bus) });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0]).toMatchObject({
+        Arn: { 'Fn::GetAtt': [routed.function.logicalId, 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [idOf(routed.deadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 6 * 3600 },
+      });
+    }
+  });
+
+  it('sends the event functions\' own failures to the same DLQ after Lambda\'s retries', () => {
+    for (const routed of stack.events.targets) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: routed.function.logicalId },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(routed.deadLetterQueue), 'Arn'] } } },
+      });
+    }
+  });
+
+  it('encrypts every DLQ and refuses non-TLS access to it', () => {
+    for (const routed of stack.events.targets) {
+      const queueId = idOf(routed.deadLetterQueue);
+      expect(resources[queueId]!.Properties.SqsManagedSseEnabled).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+  });
+});
+
+describe('auth, monitoring and outputs', () => {
+  it('creates the admins group in the user pool', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: ADMIN_GROUP, UserPoolId: { Ref: idOf(stack.auth.userPool!) } });
+  });
+
+  it('alarms on every function\'s errors and throttles, every DLQ and API 5xx, notifying the encrypted topic', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const named = (metric: string) => alarms.filter((a) => a.MetricName === metric);
+    expect(named('Errors')).toHaveLength(FUNCTION_NAMES.length);
+    expect(named('Throttles')).toHaveLength(FUNCTION_NAMES.length);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(EVENT_TARGETS.length);
+    expect(named('5xx')).toHaveLength(1);
+    const topicId = idOf(stack.monitoring.topic!);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(resources[topicId]!.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('outputs the HTTP URL, WebSocket URL, user pool ID and client ID', () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(expect.arrayContaining(['HttpApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId']));
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds no unacknowledged AwsSolutions finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((v) => ({ rule: v.ruleName, resources: v.violatingResources }))).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
