@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SignJWT, errors, jwtVerify } from 'jose';
+import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from '../functions/adapters/auth/token-verifiers.js';
 import { ADMIN_GROUP, GROUPS_CLAIM } from '../functions/contracts/auth.js';
 
-export const LOCAL_ISSUER = 'conversation-deletion-local';
-export const LOCAL_AUDIENCE = 'conversation-deletion-local';
+/** The WebSocket authorizer's local verifier checks the same issuer and audience, so they are defined there. */
+export const LOCAL_ISSUER = LOCAL_TOKEN_ISSUER;
+export const LOCAL_AUDIENCE = LOCAL_TOKEN_AUDIENCE;
 const TOKEN_LIFETIME = '24h';
 
 export class LocalAuth {
@@ -23,6 +25,11 @@ export class LocalAuth {
       writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
     }
     return new LocalAuth(Buffer.from(readFileSync(keyFile, 'utf8'), 'base64'));
+  }
+
+  /** The signing key, base64: the stack hands it to the WebSocket authorizer as LOCAL_JWT_KEY. */
+  public keyBase64(): string {
+    return Buffer.from(this.key).toString('base64');
   }
 
   public issue(userID: string, admin: boolean, lifetime: string | number = TOKEN_LIFETIME): Promise<string> {

@@ -1,14 +1,15 @@
 /**
  * The local API Gateway: serves the HTTP API by invoking the very handler functions the cloud runs, with
  * API Gateway v2 (payload 2.0) events, after checking the token as the cloud's JWT authorizer would.
- * It also answers the AWS APIs the functions call locally (EventBridge PutEvents) so their code is unchanged.
+ * It also answers the AWS APIs the functions call locally (EventBridge PutEvents; the WebSocket Management API
+ * through `extraRoutes`, see websocket.ts) so their code is unchanged.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isUserID, USER_ID_HINT } from '../functions/contracts/ids.js';
 import { type ErrorCode, ERROR_CODES, errorBody } from '../functions/contracts/errors.js';
-import { HTTP_ROUTES, matchRoute, routeKey } from '../functions/contracts/routes.js';
+import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '../functions/contracts/routes.js';
 import type { FunctionName } from '../functions/contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
 import type { LocalAuth } from './local-auth.js';
@@ -97,6 +98,7 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
       service: 'conversation-deletion (local)',
       token: 'POST /local/token {"userID":"alice","admin":false}',
       routes: HTTP_ROUTES.map((r) => routeKey(r)),
+      websocket: `ws://${req.headers.host ?? 'localhost'}${WEBSOCKET_PATH}?token=<token>&deviceID=<device>`,
       docs: 'docs/api.md',
     });
   }

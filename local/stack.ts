@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { ENV } from '../functions/contracts/environment.js';
 import { RULE_PATTERNS } from '../functions/contracts/events.js';
 import { EVENT_TARGETS, type FunctionName } from '../functions/contracts/functions.js';
+import { WEBSOCKET_PATH } from '../functions/contracts/routes.js';
 import { type BusTarget, LocalEventBus } from './event-bus.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalAuth } from './local-auth.js';
 import { createLocalServer, lambdaContext } from './server.js';
+import { LocalWebSocketGateway } from './websocket.js';
 
 export type LocalStackOptions = {
   /** @default 3000; 0 picks a free port */
@@ -28,6 +30,10 @@ export type LocalStackOptions = {
 
 export type LocalStack = {
   url: string;
+  /** Where devices connect: `${websocketUrl}?token=<JWT>&deviceID=<id>`. */
+  websocketUrl: string;
+  /** The local WebSocket API (open connections, for tools and tests). */
+  websocket: LocalWebSocketGateway;
   port: number;
   dynamodbEndpoint: string;
   tableName: string;
@@ -73,7 +79,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   }));
   const bus = new LocalEventBus(targets, { log });
   const auth = LocalAuth.create(options.dataDir ? join(options.dataDir, 'local-signing-key') : undefined);
-  const server = createLocalServer({ auth, bus, invoke });
+  const websocket = new LocalWebSocketGateway({ invoke, log });
+  const server = createLocalServer({ auth, bus, invoke, extraRoutes: (req, res, url, body) => websocket.handleManagementRequest(req, res, url, body) });
+  websocket.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, () => resolve());
@@ -88,6 +96,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     [ENV.eventBusName]: 'conversation-deletion-local',
     [ENV.dynamodbEndpoint]: dynamodbEndpoint,
     [ENV.eventbridgeEndpoint]: `http://127.0.0.1:${port}`,
+    // The push function posts to connections through the Management API the local gateway answers on this port.
+    [ENV.websocketManagementEndpoint]: `http://127.0.0.1:${port}`,
+    // The WebSocket authorizer verifies local tokens with the key they are signed with.
+    [ENV.localJwtKey]: auth.keyBase64(),
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -99,6 +111,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let stopped = false;
   return {
     url,
+    websocketUrl: `ws://localhost:${port}${WEBSOCKET_PATH}`,
+    websocket,
     port,
     dynamodbEndpoint,
     tableName,
@@ -109,6 +123,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      // Sockets first: their $disconnect still needs the table.
+      await websocket.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([bus.drain(), new Promise((r) => setTimeout(r, 5000))]);

@@ -118,7 +118,10 @@ const pageLimit = z
 
 export const pageQuery = z.strictObject({
   limit: pageLimit.optional(),
-  cursor: z.string().max(2048, coded('INVALID_CURSOR', 'cursor is not one this API returned: pass nextCursor unchanged')).optional(),
+  cursor: z
+    .string()
+    .refine((v) => v.length <= 2048, coded('INVALID_CURSOR', 'cursor is not one this API returned: pass nextCursor unchanged'))
+    .optional(),
 });
 export type PageQuery = z.infer<typeof pageQuery>;
 
@@ -141,8 +144,13 @@ export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown, whe
   if (issue.code === 'invalid_type' && issue.path.length === 0) {
     throw new ValidationError(defaultCode, `${where} must be a JSON ${issue.expected}`);
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    throw new ValidationError(defaultCode, `${field} is required`);
+  // zod 4 does not attach the input to type issues: look the value up to tell "missing" from "wrong type".
+  if (issue.code === 'invalid_type') {
+    const value = issue.path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), input);
+    throw new ValidationError(
+      defaultCode,
+      value === undefined ? `${field} is required` : `${field} must be ${issue.expected === 'string' ? 'a string' : `of type ${issue.expected}`}, not ${show(value)}`,
+    );
   }
   const code = (issue as { params?: { code?: ErrorCode } }).params?.code ?? defaultCode;
   throw new ValidationError(code, `${field}: ${issue.message}`);

@@ -203,5 +203,5 @@ describe('large histories', () => {
     expect(purged).toHaveLength(1);
     expect(purged[0]!.detail).toMatchObject({ conversationIDList: [`C2C${bob}`], messagesDeleted: 600 });
     expect(stack.backgroundErrors).toEqual([]);
-  });
+  }, 120_000);
 });

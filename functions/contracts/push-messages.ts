@@ -1,0 +1,74 @@
+/**
+ * What a device learns about deletions made on the user's other devices: the WebSocket message pushed to it,
+ * and the catch-up list it reads when it comes back online. Both carry the same notice, so a client handles a
+ * pushed deletion and a caught-up one with the same code, and drops a repeat by `deletionID`.
+ */
+import { z } from 'zod';
+import { pageQuery } from './api-schemas.js';
+import type { ConversationsDeletedDetail } from './events.js';
+
+/** One deletion as devices see it. */
+export type DeletionNotice = {
+  /** Unique per deletion request: a device that receives the same deletion twice (push retry, catch-up overlap) drops the repeat. */
+  deletionID: string;
+  conversationIDList: string[];
+  clearHistoryMessage: boolean;
+  deletedAt: string;
+  /** The `X-Device-ID` of the device that deleted, or null when it sent none. */
+  originDeviceID: string | null;
+};
+
+export const PUSH_MESSAGE_TYPES = { conversationDeleted: 'conversation.deleted' } as const;
+
+/** The WebSocket message sent to the user's other connected devices for each deletion. */
+export type ConversationDeletedMessage = { type: typeof PUSH_MESSAGE_TYPES.conversationDeleted; data: DeletionNotice };
+
+export const noticeOf = (detail: Pick<ConversationsDeletedDetail, keyof DeletionNotice>): DeletionNotice => ({
+  deletionID: detail.deletionID,
+  conversationIDList: detail.conversationIDList,
+  clearHistoryMessage: detail.clearHistoryMessage,
+  deletedAt: detail.deletedAt,
+  originDeviceID: detail.originDeviceID,
+});
+
+export const conversationDeletedMessage = (notice: DeletionNotice): ConversationDeletedMessage => ({
+  type: PUSH_MESSAGE_TYPES.conversationDeleted,
+  data: notice,
+});
+
+/** Detail of `ConversationsDeleted` as the push function checks it on the way in (type from events.ts). */
+export const conversationsDeletedDetailSchema = z.object({
+  deletionID: z.string().min(1),
+  userID: z.string().min(1),
+  conversationIDList: z.array(z.string()),
+  clearHistoryMessage: z.boolean(),
+  deletedAt: z.string().min(1),
+  originDeviceID: z.string().nullable(),
+  historyPurge: z.enum(['none', 'complete', 'pending']),
+}) satisfies z.ZodType<ConversationsDeletedDetail>;
+
+/** Query of `GET /v1/sync/conversation-deletions`: `since` is a `nextCursor` from an earlier answer (omit it to read all retained deletions). */
+export const syncDeletionsQuery = z.strictObject({
+  // A refinement, not .max(): zod 4 keeps `params` (the stable code) on custom issues only.
+  since: z
+    .string()
+    .refine((v) => v.length > 0 && v.length <= 2048, {
+      params: { code: 'INVALID_CURSOR' },
+      error: 'since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since',
+    })
+    .optional(),
+  limit: pageQuery.shape.limit,
+});
+export type SyncDeletionsQuery = z.infer<typeof syncDeletionsQuery>;
+
+/** Answer of `GET /v1/sync/conversation-deletions`. */
+export type SyncDeletionsPage = {
+  /** false: an administrator has not switched sync on; nothing is listed and `nextCursor` is the cursor sent. */
+  syncConversationDeletion: boolean;
+  /** Oldest first. */
+  deletionList: DeletionNotice[];
+  /** Pass as `since` next time; null only when nothing was ever listed and no cursor was sent. */
+  nextCursor: string | null;
+  /** true: more deletions follow right away; call again with `nextCursor` now. */
+  hasMore: boolean;
+};

@@ -1,0 +1,21 @@
+import { DEFAULT_PAGE_SIZE, parseOrThrow } from '#contracts/api-schemas.js';
+import { syncDeletionsQuery } from '#contracts/push-messages.js';
+import { createCatchUpDependencies } from '#adapters/sync-dependencies.js';
+import { listDeletionsSince } from '#domain/deletion-catch-up.js';
+import { httpHandler, queryOf } from '#http/http-handler.js';
+
+const deps = createCatchUpDependencies();
+
+/** Offline catch-up of deletions made on the caller's other devices. */
+export const handler = httpHandler({
+  'GET /v1/sync/conversation-deletions': async (event, context) => {
+    const query = parseOrThrow(syncDeletionsQuery, queryOf(event), 'query', 'INVALID_QUERY');
+    return {
+      data: await listDeletionsSince(deps, {
+        userID: context.principal.userID,
+        ...(query.since !== undefined ? { since: query.since } : {}),
+        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      }),
+    };
+  },
+});

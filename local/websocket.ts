@@ -1,0 +1,228 @@
+/**
+ * The local API Gateway WebSocket API, on the same port as the HTTP API: devices connect at
+ * ws://localhost:<port>/v1/ws?token=<JWT>&deviceID=<id>. Like the cloud it runs the `$connect` authorizer,
+ * then `$connect`, then (when the socket closes) `$disconnect`, with WebSocket-shaped events, and it answers the
+ * Management API (`POST|GET|DELETE /@connections/{id}`) so the push function's code is the same here and there.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { WebSocket, WebSocketServer } from 'ws';
+import { WEBSOCKET_PATH } from '../functions/contracts/routes.js';
+import type { Invoke } from './server.js';
+
+/** API Gateway's limit for a message either way (128 KB). */
+const MAX_MESSAGE_BYTES = 128 * 1024;
+const API_ID = 'localws';
+const STAGE = 'local';
+const CONNECTIONS_PATH = /^\/@connections\/([^/]+)$/;
+
+type OpenConnection = { socket: WebSocket; connectedAt: Date; lastActiveAt: Date; sourceIp: string; userAgent: string };
+
+export type LocalWebSocketGatewayOptions = {
+  invoke: Invoke;
+  /** Where failures of the connection functions are reported. */
+  log: (message: string, extra?: unknown) => void;
+};
+
+/** API Gateway's connection IDs are 16 characters of base64 (for example "L0SM9cOFvHcCIhw="). */
+const newConnectionID = (): string => randomBytes(12).toString('base64');
+
+const refuse = (socket: Duplex, status: number, reason: string) => {
+  if (!socket.destroyed) {
+    const body = JSON.stringify({ message: reason });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+};
+
+const isAllowed = (result: APIGatewayAuthorizerResult | undefined): boolean => {
+  const statements = (result?.policyDocument?.Statement ?? []) as { Effect?: string }[];
+  return statements.some((s) => s.Effect === 'Allow') && !statements.some((s) => s.Effect === 'Deny');
+};
+
+const sendJson = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+};
+
+/** What the Management API answers for an unknown connection; the SDK reads the error type from the header. */
+const gone = (res: ServerResponse, connectionID: string) =>
+  sendJson(res, 410, { message: `connection ${connectionID} is gone` }, { 'x-amzn-errortype': 'GoneException' });
+
+export class LocalWebSocketGateway {
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly open = new Map<string, OpenConnection>();
+  /** Connection function invocations under way, awaited by close() so nothing touches the table after it stops. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
+  public constructor(private readonly options: LocalWebSocketGatewayOptions) {}
+
+  /** Serves WebSocket upgrades on the HTTP server's port. */
+  public attach(httpServer: Server): void {
+    httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      this.track(
+        this.upgrade(req, socket, head).catch((error) => {
+          this.options.log('local WebSocket gateway: upgrade failed', error);
+          refuse(socket, 500, 'Internal Server Error');
+        }),
+      );
+    });
+  }
+
+  /** Connection IDs of open sockets (for tools and tests). */
+  public connectionIDs(): string[] {
+    return [...this.open.keys()];
+  }
+
+  /** Closes every socket (running `$disconnect` for each) and waits for the connection functions to finish. */
+  public async close(): Promise<void> {
+    this.closing = true;
+    for (const connection of this.open.values()) connection.socket.close(1001, 'going away');
+    // Each socket's close event starts its $disconnect; wait for the handshakes, then for the invocations.
+    const settle = async (deadline: number) => {
+      while ((this.open.size > 0 || this.inFlight.size > 0) && Date.now() < deadline) {
+        // A timer in every round: with nothing in flight yet, allSettled([]) alone would spin without letting I/O in.
+        const tick = new Promise((r) => setTimeout(r, 20));
+        await (this.inFlight.size > 0 ? Promise.race([Promise.allSettled([...this.inFlight]), tick]) : tick);
+      }
+    };
+    await settle(Date.now() + 3000);
+    for (const connection of this.open.values()) connection.socket.terminate();
+    await settle(Date.now() + 2000);
+    this.server.close();
+  }
+
+  /**
+   * The Management API at `/@connections/{id}`: POST sends the body as one message, GET describes the
+   * connection, DELETE closes it; a connection that is not open is 410 Gone. Returns false for other paths.
+   */
+  public async handleManagementRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined): Promise<boolean> {
+    const match = CONNECTIONS_PATH.exec(url.pathname);
+    if (!match) return false;
+    const connectionID = decodeURIComponent(match[1]!);
+    const connection = this.open.get(connectionID);
+    if (!connection || connection.socket.readyState !== WebSocket.OPEN) {
+      gone(res, connectionID);
+      return true;
+    }
+    switch (req.method) {
+      case 'POST': {
+        const data = body ?? '';
+        if (Buffer.byteLength(data) > MAX_MESSAGE_BYTES) {
+          sendJson(res, 413, { message: `a message may be ${MAX_MESSAGE_BYTES} bytes at most` }, { 'x-amzn-errortype': 'PayloadTooLargeException' });
+          return true;
+        }
+        // Answer once the frame is handed to the socket, as API Gateway answers once it has sent it.
+        await new Promise<void>((resolve) => connection.socket.send(data, () => resolve()));
+        connection.lastActiveAt = new Date();
+        sendJson(res, 200);
+        return true;
+      }
+      case 'GET':
+        sendJson(res, 200, {
+          ConnectedAt: connection.connectedAt.toISOString(),
+          LastActiveAt: connection.lastActiveAt.toISOString(),
+          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+        });
+        return true;
+      case 'DELETE':
+        connection.socket.close(1000, 'closed by the server');
+        sendJson(res, 204);
+        return true;
+      default:
+        sendJson(res, 405, { message: 'use POST, GET or DELETE on /@connections/{connectionId}' });
+        return true;
+    }
+  }
+
+  private track(work: Promise<unknown>): void {
+    const run = work.finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, 404, 'Not Found');
+    if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    const query = Object.fromEntries(url.searchParams);
+    // The route's identity source is the token: without one API Gateway answers 401 and skips the authorizer.
+    if (!query.token) return refuse(socket, 401, 'Unauthorized');
+
+    const connectionID = newConnectionID();
+    const now = new Date();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+    const userAgent = req.headers['user-agent'] ?? '';
+    const requestContext = (routeKey: string, eventType: 'CONNECT' | 'DISCONNECT') => ({
+      routeKey,
+      eventType,
+      messageId: undefined,
+      extendedRequestId: randomUUID(),
+      requestTime: new Date().toUTCString(),
+      messageDirection: 'IN' as const,
+      stage: STAGE,
+      connectedAt: now.getTime(),
+      requestTimeEpoch: Date.now(),
+      identity: { sourceIp, userAgent },
+      requestId: randomUUID(),
+      domainName: req.headers.host ?? 'localhost',
+      connectionId: connectionID,
+      apiId: API_ID,
+    });
+
+    const authorization = (await this.options.invoke('ws-authorizer', {
+      type: 'REQUEST',
+      methodArn: `arn:aws:execute-api:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:${API_ID}/${STAGE}/$connect`,
+      headers,
+      multiValueHeaders: null,
+      queryStringParameters: query,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: requestContext('$connect', 'CONNECT'),
+    })) as APIGatewayAuthorizerResult;
+    if (!isAllowed(authorization)) return refuse(socket, 403, 'Forbidden');
+
+    const connected = (await this.options.invoke('ws-connect', {
+      requestContext: { ...requestContext('$connect', 'CONNECT'), authorizer: { ...authorization.context, principalId: authorization.principalId } },
+      headers,
+      queryStringParameters: query,
+      isBase64Encoded: false,
+    })) as APIGatewayProxyStructuredResultV2 | undefined;
+    const status = connected?.statusCode ?? 200;
+    if (status < 200 || status > 299) return refuse(socket, status, 'Forbidden');
+
+    const disconnect = (statusCode: number, reason: string) =>
+      this.track(
+        this.options
+          .invoke('ws-disconnect', {
+            requestContext: { ...requestContext('$disconnect', 'DISCONNECT'), disconnectStatusCode: statusCode, disconnectReason: reason },
+            headers,
+            isBase64Encoded: false,
+          })
+          .catch((error) => this.options.log('local WebSocket gateway: $disconnect failed', error)),
+      );
+    // The client may have gone while $connect ran; API Gateway then still runs $disconnect.
+    if (socket.destroyed || !socket.readable || !socket.writable) return disconnect(1006, 'client went away during $connect');
+
+    this.server.handleUpgrade(req, socket, head, (ws) => {
+      const connection: OpenConnection = { socket: ws, connectedAt: now, lastActiveAt: new Date(), sourceIp, userAgent };
+      this.open.set(connectionID, connection);
+      ws.on('message', () => {
+        connection.lastActiveAt = new Date();
+        // This API routes no client messages (no $default route); API Gateway answers such a message like this.
+        ws.send(JSON.stringify({ message: 'Forbidden', connectionId: connectionID, requestId: randomUUID() }));
+      });
+      ws.on('error', () => ws.terminate());
+      ws.once('close', (code, reason) => {
+        this.open.delete(connectionID);
+        disconnect(code, reason.toString());
+      });
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The PostToConnection adapter with the real AWS SDK client against a small HTTP server that answers like the
+ * Management API, so retries, 410 and give-up are checked on the wire.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiGatewayConnectionGateway, PostToConnectionError } from '../../functions/adapters/websocket/connection-gateway.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** A Management API whose answers are scripted per request; records what it received. */
+const managementApi = async (answers: { status: number; type?: string }[]) => {
+  const received: { path: string; body: string }[] = [];
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+      const answer = answers[Math.min(received.length - 1, answers.length - 1)]!;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.type ? { 'x-amzn-errortype': answer.type } : {}) });
+      res.end(answer.status === 200 ? '' : JSON.stringify({ message: answer.type ?? 'error' }));
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  return { endpoint, received };
+};
+
+const fast = { baseMs: 1, capMs: 5 };
+
+describe('ApiGatewayConnectionGateway', () => {
+  it('posts the message to /@connections/{id}', async () => {
+    const api = await managementApi([{ status: 200 }]);
+    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast });
+    expect(await gateway.post('abc=', '{"type":"x"}')).toBe('sent');
+    expect(api.received).toEqual([{ path: '/@connections/abc%3D', body: '{"type":"x"}' }]);
+  });
+
+  it('reports a gone connection without retrying', async () => {
+    const api = await managementApi([{ status: 410, type: 'GoneException' }]);
+    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast });
+    expect(await gateway.post('c1', 'm')).toBe('gone');
+    expect(api.received).toHaveLength(1);
+  });
+
+  it('retries throttling and 5xx, then succeeds', async () => {
+    const api = await managementApi([{ status: 429, type: 'LimitExceededException' }, { status: 503, type: 'ServiceUnavailable' }, { status: 200 }]);
+    let retries = 0;
+    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast, onRetry: () => retries++ });
+    expect(await gateway.post('c1', 'm')).toBe('sent');
+    expect([api.received.length, retries]).toEqual([3, 2]);
+  });
+
+  it('gives up after maxAttempts, and at once on a 403', async () => {
+    const failing = await managementApi([{ status: 500, type: 'InternalServerErrorException' }]);
+    const gateway = new ApiGatewayConnectionGateway({ endpoint: failing.endpoint, backoff: fast, maxAttempts: 3 });
+    await expect(gateway.post('c1', 'm')).rejects.toBeInstanceOf(PostToConnectionError);
+    expect(failing.received).toHaveLength(3);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+
+    const forbidden = await managementApi([{ status: 403, type: 'ForbiddenException' }]);
+    const denied = new ApiGatewayConnectionGateway({ endpoint: forbidden.endpoint, backoff: fast });
+    await expect(denied.post('c1', 'm')).rejects.toThrow(/after 1 attempt/);
+    expect(forbidden.received).toHaveLength(1);
+  });
+});
