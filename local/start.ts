@@ -36,6 +36,7 @@ const main = async () => {
     [
       `Conversation deletion service running at ${stack.url}`,
       `  ${storage}`,
+      `  WebSocket:    ${stack.websocketUrl}?token=<token>&deviceID=<device>`,
       `  Get a token:  curl -s -X POST ${stack.url}/local/token -d '{"userID":"alice"}'`,
       `  Walk-through: README.md; API: docs/api.md`,
       '  Ctrl-C stops everything.',
