@@ -7,8 +7,9 @@
  *    point hides the cleared history from the very next read, whatever its size.
  * 3. Re-read the timelines: a message that raced with the deletion and whose conversation update the
  *    tombstone overwrote gets its conversation restored (a message after the deletion is never lost).
- * 4. Purge small histories inline within a time budget; hand the rest to the background purge.
- * 5. Keep a durable record of the deletion, then emit the events.
+ * 4. Purge small histories of a few conversations inline within a time budget; hand the rest to the
+ *    background purge.
+ * 5. Keep a durable record of the deletion (3-5 run side by side), then emit the events.
  * If some conversation could not be written after every retry, nothing is claimed for it and the call
  * fails with PARTIAL_FAILURE; repeating it is safe and finishes the job.
  */
@@ -30,6 +31,8 @@ export type DeletionOptions = {
   writeBudgetMs?: number;
   /** Largest history (in message copies, estimated) purged before answering. @default 500 */
   inlinePurgeMaxItems?: number;
+  /** Most conversations purged inline (each costs a few round trips); more go to the background. @default 4 */
+  inlinePurgeMaxConversations?: number;
   /** Time the inline purge may take before the rest is handed to the background. @default 400 */
   inlinePurgeBudgetMs?: number;
 };
@@ -66,7 +69,7 @@ export type DeleteConversationsOutcome = {
 };
 
 export const deleteConversations = async (deps: DeletionDeps, input: DeleteConversationsInput): Promise<DeleteConversationsOutcome> => {
-  const { writeBudgetMs = 5000, inlinePurgeMaxItems = 500, inlinePurgeBudgetMs = 400 } = deps.options ?? {};
+  const { writeBudgetMs = 5000, inlinePurgeMaxItems = 500, inlinePurgeMaxConversations = 4, inlinePurgeBudgetMs = 400 } = deps.options ?? {};
   const refs = input.conversationIDList.map((id) => parseConversationID(id) as ConversationRef);
   const now = deps.clock.now();
   const deletedAt = now.toISOString();
@@ -94,62 +97,62 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const failures = await deps.deletions.writeTombstones(input.userID, tombstones, Date.now() + writeBudgetMs);
   const written = tombstones.filter((t) => !failures.has(t.conversationID));
 
-  // 3. Messages that raced with the tombstone write.
-  if (written.length > 0) {
-    const byID = new Map(refs.map((r) => [r.conversationID, r]));
-    const latest = await deps.deletions.readTimelineSequences(input.userID, written.map((t) => byID.get(t.conversationID)!));
-    const raced = written.filter((t) => (latest.get(t.conversationID) ?? 0) > t.deletedSeq);
-    const restored = await Promise.all(raced.map((t) => deps.deletions.restoreRacedConversation(input.userID, byID.get(t.conversationID)!, t.deletedSeq)));
-    const repairedCount = restored.filter(Boolean).length;
-    if (repairedCount > 0) deps.observe?.('raceRepaired', repairedCount);
-  }
-
   const results: ConversationResult[] = refs.map((ref) => {
     const reason = failures.get(ref.conversationID);
     if (reason) return { conversationID: ref.conversationID, status: 'failed', reason };
     return { conversationID: ref.conversationID, status: wasLive.get(ref.conversationID) ? 'deleted' : 'absent' };
   });
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
+  const summary = { deletionID, userID: input.userID, conversationIDList: gone, clearHistoryMessage: input.clearHistoryMessage, deletedAt, originDeviceID: input.originDeviceID };
 
-  // 4. Purge: inline when small, else in the background. The clear point already hides it either way.
-  let targets: PurgeTarget[] = input.clearHistoryMessage
-    ? written.filter((t) => t.clearSeq > t.purgedSeq).map((t) => ({ conversationID: t.conversationID, clearSeq: t.clearSeq, afterSeq: t.purgedSeq }))
-    : [];
-  let historyPurge: HistoryPurgeState = input.clearHistoryMessage ? 'complete' : 'none';
-  if (targets.length > 0 && estimatePurgeSize(targets) <= inlinePurgeMaxItems) {
+  // 3-5 touch disjoint items (copies above the deletion point, copies at or below the clear point, the record),
+  // so they run side by side: the response pays for the slowest, not the sum.
+  const byID = new Map(refs.map((r) => [r.conversationID, r]));
+  const restoreRaced = async () => {
+    // 3. Messages that raced with the tombstone write.
+    if (written.length === 0) return;
+    const latest = await deps.deletions.readTimelineSequences(input.userID, written.map((t) => byID.get(t.conversationID)!));
+    const raced = written.filter((t) => (latest.get(t.conversationID) ?? 0) > t.deletedSeq);
+    const restored = await Promise.all(raced.map((t) => deps.deletions.restoreRacedConversation(input.userID, byID.get(t.conversationID)!, t.deletedSeq)));
+    const repairedCount = restored.filter(Boolean).length;
+    if (repairedCount > 0) deps.observe?.('raceRepaired', repairedCount);
+  };
+  // 4. Purge: inline when small and few, else in the background. The clear point already hides it either way.
+  const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
+    const targets: PurgeTarget[] = input.clearHistoryMessage
+      ? written.filter((t) => t.clearSeq > t.purgedSeq).map((t) => ({ conversationID: t.conversationID, clearSeq: t.clearSeq, afterSeq: t.purgedSeq }))
+      : [];
+    const small = targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
+    if (!small) return targets;
     const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
     deps.observe?.('purgedInline', inline.messagesDeleted);
-    targets = inline.remaining;
-  }
+    return inline.remaining;
+  };
+  // 5. The durable record is written before any event: a device that misses the event converges from it.
+  const recordDeletion = async () => {
+    if (gone.length === 0) return;
+    await deps.deletions.putDeletionRecord({ ...summary, clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])) });
+  };
+  const [, deferred] = await Promise.all([restoreRaced(), purgeSmallHistories(), recordDeletion()]);
+
+  const historyPurge: HistoryPurgeState = !input.clearHistoryMessage ? 'none' : deferred.length > 0 ? 'pending' : 'complete';
   const events: OutgoingEvent[] = [];
-  if (targets.length > 0) {
-    historyPurge = 'pending';
-    deps.observe?.('purgeDeferred', targets.length);
+  if (gone.length > 0) {
+    const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
+    events.push({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
+  }
+  if (deferred.length > 0) {
+    deps.observe?.('purgeDeferred', deferred.length);
     const purgeRequest: HistoryPurgeRequestedDetail = {
       deletionID,
       userID: input.userID,
-      targets,
-      conversationIDList: targets.map((t) => t.conversationID),
+      targets: deferred,
+      conversationIDList: deferred.map((t) => t.conversationID),
       messagesDeleted: 0,
       attempt: 0,
       requestedAt: deletedAt,
     };
     events.push({ detailType: DETAIL_TYPES.historyPurgeRequested, detail: purgeRequest });
-  }
-
-  // 5. Durable record first, then the events: a device that misses the event still converges from the record.
-  if (gone.length > 0) {
-    const summary = {
-      deletionID,
-      userID: input.userID,
-      conversationIDList: gone,
-      clearHistoryMessage: input.clearHistoryMessage,
-      deletedAt,
-      originDeviceID: input.originDeviceID,
-    };
-    await deps.deletions.putDeletionRecord({ ...summary, clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])) });
-    const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
-    events.unshift({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
   }
   if (events.length > 0) await deps.events.publish(events);
 

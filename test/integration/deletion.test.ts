@@ -145,7 +145,12 @@ describe('deleting in a batch', () => {
     expect(response.status).toBe(200);
     expect(response.body.data.results.every((r: { status: string }) => r.status === 'deleted')).toBe(true);
     expect(await conversationIDs(asAlice)).toEqual([]);
+    // Too many conversations to purge before answering: hidden now, purged in the background.
+    expect(response.body.data.historyPurge).toBe('pending');
+    expect(await historyTexts(asAlice, `C2C${peers[0]}`)).toEqual([]);
+    await stack.bus.drain();
     expect(await storedCopies(alice, `C2C${peers[0]}`)).toBe(0);
+    expect(await storedCopies(alice, `C2C${peers[99]}`)).toBe(0);
   });
 });
 
