@@ -29,6 +29,7 @@ import { benchClient, countItems, deleteOneByOne, readKeys, writeAll } from './s
 import { parseVariants, purgeAcrossConversations, purgeBlindRange, purgeWithVariant, type PurgeVariant, variantName } from './support/purge-variants.js';
 import { buildUser, type SeededUser } from './support/seed.js';
 import { int, list, load, machine, median, ms, now, pct, ratio } from './support/stats.js';
+import { isStopping, onStop, progress, stopAll } from './support/lifecycle.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -63,29 +64,8 @@ if (config.floorConcurrency.length === 0) throw new Error('BENCH_FLOOR_CONCURREN
 
 const TABLE = 'bench-conversations';
 const PURGE_WAIT_MS = 15 * 60_000;
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Every exit path stops the local stack and the DynamoDB Local JVM: normal end, error, Ctrl-C, kill.
-const cleanups: (() => Promise<void>)[] = [];
-let stopping: Promise<void> | undefined;
-const stopAll = (): Promise<void> =>
-  (stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.race([cleanup().catch((error: unknown) => progress(`cleanup failed: ${String(error)}`)), new Promise((r) => setTimeout(r, 15_000))]);
-    }
-  })());
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-  process.once(signal, () => {
-    progress(`\n${signal}: stopping the local stack and DynamoDB Local...`);
-    void stopAll().finally(() => process.exit(code));
-  });
-}
-process.once('uncaughtException', (error) => {
-  progress(`uncaught: ${error.stack ?? String(error)}`);
-  void stopAll().finally(() => process.exit(1));
-});
-
 // ---------------------------------------------------------------------------------------------------------------
 type Env = { stack: LocalStack; db: DynamoDBDocumentClient; backgroundErrors: string[] };
 
@@ -225,7 +205,7 @@ const main = async () => {
   progress(`config: ${JSON.stringify({ ...config, experiments: config.experiments.map(variantName) })}`);
 
   const ddb = await startDynamoDbLocal({});
-  cleanups.push(ddb.stop);
+  onStop(ddb.stop);
   const backgroundErrors: string[] = [];
   const stack = await startLocalStack({
     port: 0,
@@ -233,9 +213,9 @@ const main = async () => {
     tableName: TABLE,
     log: (message, extra) => backgroundErrors.push(`${message}${extra ? `: ${String((extra as Error)?.message ?? extra)}` : ''}`),
   });
-  cleanups.push(stack.stop);
+  onStop(stack.stop);
   const db = benchClient(ddb.endpoint);
-  cleanups.push(async () => db.destroy());
+  onStop(async () => db.destroy());
   const env: Env = { stack, db, backgroundErrors };
   progress(`DynamoDB Local at ${ddb.endpoint}, local API at ${stack.url}`);
 
@@ -520,7 +500,7 @@ const main = async () => {
 try {
   await main();
 } catch (error) {
-  if (stopping) progress(`interrupted (${(error as Error).message})`);
+  if (isStopping()) progress(`interrupted (${(error as Error).message})`);
   else progress(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;
 } finally {

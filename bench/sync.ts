@@ -16,6 +16,7 @@ import { WebSocket } from 'ws';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { load, machine, median, ms } from './support/stats.js';
+import { onStop, progress, stopAll } from './support/lifecycle.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -37,33 +38,8 @@ const config = {
 };
 const PUSH_TIMEOUT_MS = 5000;
 const TARGET_P99_MS = 50;
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Every exit path stops the local stack and the DynamoDB Local JVM: normal end, error, Ctrl-C, kill.
-const cleanups: (() => Promise<void>)[] = [];
-let stopping: Promise<void> | undefined;
-const stopAll = (): Promise<void> =>
-  (stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.race([cleanup().catch((error: unknown) => progress(`cleanup failed: ${String(error)}`)), new Promise((r) => setTimeout(r, 15_000))]);
-    }
-  })());
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-  process.once(signal, () => {
-    progress(`\n${signal}: stopping the local stack and DynamoDB Local...`);
-    void stopAll().finally(() => process.exit(code));
-  });
-}
-process.once('uncaughtException', (error) => {
-  progress(`uncaught: ${error.stack ?? String(error)}`);
-  void stopAll().finally(() => process.exit(1));
-});
-process.once('unhandledRejection', (error) => {
-  progress(`unhandled rejection: ${String(error)}`);
-  void stopAll().finally(() => process.exit(1));
-});
-
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Nearest-rank percentile. */
@@ -152,9 +128,9 @@ type Row = { name: string; values: number[] };
 const main = async () => {
   progress('starting DynamoDB Local (in memory) and the local stack...');
   const dynamo = await startDynamoDbLocal();
-  cleanups.push(() => dynamo.stop());
+  onStop(() => dynamo.stop());
   const stack = await startLocalStack({ port: 0, dynamodbEndpoint: dynamo.endpoint, tableName: 'bench-sync', log: (m, e) => progress(`background: ${m} ${String(e ?? '')}`) });
-  cleanups.push(() => stack.stop());
+  onStop(() => stack.stop());
 
   await api(stack, await stack.token('benchadmin', true), 'PUT', '/v1/admin/settings', { syncConversationDeletion: true });
 

@@ -1,6 +1,7 @@
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE, keys } from '#contracts/table.js';
 import type { ConnectionRegistry, DeviceConnection } from '#domain/sync-ports.js';
+import { queryAll } from './query-all.js';
 
 /**
  * Device connections: one item per connection in the user's partition (`keys.connection`), which the push
@@ -44,21 +45,12 @@ export class DynamoConnectionRegistry implements ConnectionRegistry {
   }
 
   public async listForUser(userID: string): Promise<DeviceConnection[]> {
-    const connections: DeviceConnection[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const response = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.connectionPartition(userID) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      connections.push(...(response.Items ?? []).map(toConnection));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
-    return connections;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.connectionPartition(userID) },
+    });
+    return items.map(toConnection);
   }
 }
 

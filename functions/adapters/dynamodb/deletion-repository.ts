@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { DELETION_RECORD_RETENTION_DAYS, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
 import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone } from '#domain/ports.js';
 import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
+import { queryAll } from './query-all.js';
 import { type ConversationItem, conversationFields, isLive, setClause, tombstoneItem, toMessage } from './conversation-items.js';
 
 export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'>;
@@ -55,22 +56,15 @@ export class DynamoDeletionRepository implements DeletionRepository {
   }
 
   public async restoreRacedConversation(userID: string, ref: ConversationRef, afterSeq: number): Promise<boolean> {
-    const messages = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const response = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, ref.conversationID), ':after': seqKey(afterSeq) },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      messages.push(...(response.Items ?? []).map(toMessage));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+    const messages = (
+      await queryAll(this.client, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk > :after',
+        ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, ref.conversationID), ':after': seqKey(afterSeq) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      })
+    ).map(toMessage);
     const newest = messages[0];
     if (!newest) return false;
     const unread = messages.filter((m) => m.from !== userID).length;

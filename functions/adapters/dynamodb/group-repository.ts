@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#contracts/errors.js';
 import { keys } from '#contracts/table.js';
 import type { GroupRepository } from '#domain/ports.js';
 import { batchWrite } from './batch-writer.js';
+import { queryAll } from './query-all.js';
 
 export class DynamoGroupRepository implements GroupRepository {
   public constructor(
@@ -36,25 +37,18 @@ export class DynamoGroupRepository implements GroupRepository {
   }
 
   public async listMembers(groupID: string): Promise<string[] | undefined> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.group(groupID).pk },
+      ConsistentRead: true,
+    });
     const members: string[] = [];
     let exists = false;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const response = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.group(groupID).pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of response.Items ?? []) {
-        if (item.sk === keys.group(groupID).sk) exists = true;
-        else if ((item.sk as string).startsWith(keys.groupMemberPrefix)) members.push(item.userID as string);
-      }
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of items) {
+      if (item.sk === keys.group(groupID).sk) exists = true;
+      else if ((item.sk as string).startsWith(keys.groupMemberPrefix)) members.push(item.userID as string);
+    }
     return exists ? members : undefined;
   }
 
