@@ -88,8 +88,13 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
 
   // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).
   if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
-    const request = JSON.parse(body ?? '{}') as { Entries?: [] };
-    return send(res, 200, options.bus.putEvents(request.Entries ?? []), { 'content-type': 'application/x-amz-json-1.1' });
+    let request: { Entries?: [] };
+    try {
+      request = JSON.parse(body ?? '{}');
+    } catch {
+      return send(res, 400, { __type: 'ValidationException', message: 'the body is not JSON' }, { 'content-type': 'application/x-amz-json-1.1' });
+    }
+    return send(res, 200, options.bus.putEvents(request?.Entries ?? []), { 'content-type': 'application/x-amz-json-1.1' });
   }
   if (options.extraRoutes && (await options.extraRoutes(req, res, url, body))) return;
 

@@ -4,6 +4,8 @@
  * claims to the handler in `requestContext.authorizer.jwt.claims`.
  */
 
+import { isUserID } from './ids.js';
+
 /** Cognito group (claim `cognito:groups`) whose members are admins; the local token sets the same claim. */
 export const ADMIN_GROUP = 'admins';
 export const GROUPS_CLAIM = 'cognito:groups';
@@ -28,6 +30,7 @@ export const userIDClaim = (): string => process.env.USER_ID_CLAIM || 'sub';
 
 export const principalFromClaims = (claims: Record<string, unknown> | undefined): Principal | undefined => {
   const sub = claims?.[userIDClaim()];
-  if (typeof sub !== 'string' || sub.length === 0) return undefined;
+  // The user ID becomes part of keys and of C2C<userID>: one that breaks the pattern is refused, never stored.
+  if (!isUserID(sub)) return undefined;
   return { userID: sub, isAdmin: groupsOf(claims?.[GROUPS_CLAIM]).includes(ADMIN_GROUP) };
 };

@@ -119,14 +119,26 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   };
   // 4. Purge: inline when small and few, else in the background. The clear point already hides it either way.
   const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
-    const targets: PurgeTarget[] = input.clearHistoryMessage
-      ? written.filter((t) => t.clearSeq > t.purgedSeq).map((t) => ({ conversationID: t.conversationID, clearSeq: t.clearSeq, afterSeq: t.purgedSeq }))
-      : [];
+    // Every conversation now gone whose clear point is above what is known purged, not only those this request
+    // wrote: a repeat after a failure mid-way finds the tombstone already there and must still purge.
+    const writtenByID = new Map(written.map((t) => [t.conversationID, t]));
+    const targets: PurgeTarget[] = !input.clearHistoryMessage
+      ? []
+      : gone.flatMap((conversationID) => {
+          const state = states.get(conversationID)!;
+          const clearSeq = writtenByID.get(conversationID)?.clearSeq ?? state.clearSeq;
+          return clearSeq > state.purgedSeq ? [{ conversationID, clearSeq, afterSeq: state.purgedSeq }] : [];
+        });
     const small = targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
     if (!small) return targets;
-    const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
-    deps.observe?.('purgedInline', inline.messagesDeleted);
-    return inline.remaining;
+    try {
+      const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
+      deps.observe?.('purgedInline', inline.messagesDeleted);
+      return inline.remaining;
+    } catch {
+      // The history is already hidden; whatever the inline purge did not finish, the background purge will.
+      return targets;
+    }
   };
   // 5. The durable record is written before any event: a device that misses the event converges from it.
   const recordDeletion = async () => {

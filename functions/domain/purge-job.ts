@@ -7,6 +7,14 @@ import { DETAIL_TYPES, type HistoryPurgedDetail, type HistoryPurgeRequestedDetai
 import type { Clock, EventPublisher, HistoryPurger } from './ports.js';
 import { purgeHistory } from './purge-history.js';
 
+/** A run made no progress at all: rather than re-publish forever, fail so the event is retried, then dead-lettered. */
+export class PurgeStalledError extends Error {
+  public constructor(job: HistoryPurgeRequestedDetail) {
+    super(`purge ${job.deletionID} made no progress on attempt ${job.attempt} (${job.targets.length} target(s) left)`);
+    this.name = 'PurgeStalledError';
+  }
+}
+
 export const runPurgeJob = async (
   deps: { purger: HistoryPurger; events: EventPublisher; clock: Clock },
   job: HistoryPurgeRequestedDetail,
@@ -15,6 +23,8 @@ export const runPurgeJob = async (
   const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets: job.targets, deadline });
   const messagesDeleted = job.messagesDeleted + outcome.messagesDeleted;
   if (outcome.remaining.length > 0) {
+    const moved = outcome.messagesDeleted > 0 || outcome.remaining.some((t) => job.targets.find((o) => o.conversationID === t.conversationID)?.afterSeq !== t.afterSeq);
+    if (!moved && outcome.completed.length === 0) throw new PurgeStalledError(job);
     const continuation: HistoryPurgeRequestedDetail = { ...job, targets: outcome.remaining, messagesDeleted, attempt: job.attempt + 1 };
     await deps.events.publish([{ detailType: DETAIL_TYPES.historyPurgeRequested, detail: continuation }]);
     return { ...outcome, finished: false };

@@ -31,7 +31,9 @@ export const errorResponse = (errorCode: ErrorCode, message: string, details?: R
 export const authenticate = (): MiddlewareObj<HttpEvent, unknown, Error, HttpContext> => ({
   before: (request) => {
     const principal = principalFromClaims(request.event.requestContext?.authorizer?.jwt?.claims);
-    if (!principal) throw new AuthError('UNAUTHORIZED', 'send a valid token as "Authorization: Bearer <JWT>"');
+    if (!principal) {
+      throw new AuthError('UNAUTHORIZED', 'send a valid token as "Authorization: Bearer <JWT>" whose user ID is 1-32 characters of A-Z a-z 0-9 _ -');
+    }
     const route = HTTP_ROUTES.find((r) => routeKey(r) === request.event.routeKey);
     if (route?.admin && !principal.isAdmin) throw new AuthError('ADMIN_REQUIRED', 'this route is for administrators: use a token with the admin claim');
     request.context.principal = principal;

@@ -59,6 +59,9 @@ const withHookBeforeTombstones = (hook: () => Promise<void>): DeletionRepository
   });
 };
 
+const storedCopies = async (userID: string, conversationID: string) =>
+  (await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, conversationID) }, Select: 'COUNT' }))).Count ?? 0;
+
 const visibleTexts = async (userID: string, conversationID: string) =>
   (await listMessages(messaging, { userID, conversationID, page: { limit: 100 } })).items.map((m) => m.text);
 const listed = async (userID: string) => (await listConversations(messaging, { userID, limit: 100 })).conversationList;
@@ -96,6 +99,43 @@ describe('a message racing with a deletion', () => {
     expect(applied).toBe('predates-deletion');
     expect(await visibleTexts(alice, `C2C${bob}`)).toEqual([]);
     expect(await listed(alice)).toEqual([]);
+    // The late copy landed after the purge had passed its sequence: it is removed, not left hidden forever.
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(0);
+  });
+});
+
+describe('repeating a deletion that failed after its tombstones were written', () => {
+  it('still purges the history and does not claim it is complete before it is', async () => {
+    // Prepare: the event cannot be published the first time, after the tombstone is written.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    for (let i = 0; i < 3; i++) await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: `m${i}` });
+    const request = { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null };
+    const failingEvents = { publish: async () => Promise.reject(new Error('EventBridge unavailable')) };
+    const purgeFirstTime = new DynamoHistoryPurger(client, tableName);
+    const noInlinePurge = { ...deletionDeps(new DynamoDeletionRepository(client, tableName)), purger: purgeFirstTime, events: failingEvents, options: { inlinePurgeMaxItems: 0 } };
+    await expect(deleteConversations(noInlinePurge, request)).rejects.toThrow('EventBridge unavailable');
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(3);
+
+    // Act: the client repeats the request.
+    const repeat = await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), request);
+
+    // Assess
+    expect(repeat.results).toEqual([{ conversationID: `C2C${bob}`, status: 'absent' }]);
+    expect(repeat.historyPurge).toBe('complete');
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(0);
+  });
+});
+
+describe('the purge cursor', () => {
+  it('finishes when a full page ends exactly at the clear point as the deadline passes', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    for (let i = 0; i < 10; i++) await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: `m${i}` });
+    const purger = new DynamoHistoryPurger(client, tableName, { pageSize: 10 });
+
+    const progress = await purger.purgeRange(alice, { conversationID: `C2C${bob}`, clearSeq: 10, afterSeq: 0 }, Date.now());
+
+    expect(progress).toEqual({ deleted: 10, afterSeq: 10, done: true });
+    expect(await purger.purgeRange(alice, { conversationID: `C2C${bob}`, clearSeq: 10, afterSeq: 10 }, Date.now())).toEqual({ deleted: 0, afterSeq: 10, done: true });
   });
 });
 

@@ -48,6 +48,11 @@ describe('listing', () => {
     expect(page1.body.data.messageList.map((m: { text: string }) => m.text)).toEqual(['m4', 'm3']);
     expect(page2.body.data.messageList.map((m: { text: string }) => m.text)).toEqual(['m2', 'm1']);
     expect(page3.body.data.messageList.map((m: { text: string }) => m.text)).toEqual(['m0']);
+    // Another device clears the history: the next page of the old cursor is simply the end, not an error.
+    await asAlice.delete(`/v1/conversations/C2C${bob}`);
+    const afterClear = await asAlice.get(`/v1/conversations/C2C${bob}/messages?limit=2&cursor=${page1.body.data.nextCursor}`);
+    expect(afterClear.status).toBe(200);
+    expect(afterClear.body.data).toEqual({ messageList: [], nextCursor: null });
     // A cursor of one conversation is refused on another.
     const foreign = await asAlice.get(`/v1/conversations/C2Csomeone/messages?cursor=${page1.body.data.nextCursor}`);
     expect(foreign.status).toBe(400);

@@ -22,7 +22,8 @@ export const decodeCursor = (
   if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid();
   const k = key as Record<string, unknown>;
   const wanted = ['pk', 'sk', ...(expect.extraStringKeys ?? [])];
-  if (Object.keys(k).length !== wanted.length || !wanted.every((name) => typeof k[name] === 'string')) throw invalid();
+  const isKeyString = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+  if (Object.keys(k).length !== wanted.length || !wanted.every((name) => isKeyString(k[name]))) throw invalid();
   if (k.pk !== expect.pk || !(k.sk as string).startsWith(expect.skPrefix)) throw invalid();
   return k as Record<string, string>;
 };

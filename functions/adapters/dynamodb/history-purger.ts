@@ -18,6 +18,8 @@ export class DynamoHistoryPurger implements HistoryPurger {
   ) {}
 
   public async purgeRange(userID: string, target: PurgeTarget, deadline: number): Promise<PurgeProgress> {
+    // A cursor at the clear point means done (and an empty BETWEEN range would be refused by DynamoDB).
+    if (target.afterSeq >= target.clearSeq) return { deleted: 0, afterSeq: target.clearSeq, done: true };
     const pk = keys.messagePartition(userID, target.conversationID);
     const readPage = (startKey?: Record<string, unknown>): Promise<QueryCommandOutput> =>
       this.client.send(
@@ -55,7 +57,7 @@ export class DynamoHistoryPurger implements HistoryPurger {
         }
         afterSeq = seqFromKey(items[items.length - 1]!.sk);
       }
-      if (!next) return { deleted, afterSeq: target.clearSeq, done: true };
+      if (!next || afterSeq >= target.clearSeq) return { deleted, afterSeq: target.clearSeq, done: true };
       if (Date.now() >= deadline) return { deleted, afterSeq, done: false };
       page = await next;
     }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { keys, seqKey } from '#contracts/table.js';
@@ -60,7 +60,13 @@ export class DynamoMessageRepository implements MessageRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const old = (error.Item ? unmarshall(error.Item) : {}) as ConversationItem;
-      if ((old.deletedSeq ?? 0) >= input.message.sequence) return 'predates-deletion';
+      if ((old.deletedSeq ?? 0) >= input.message.sequence) {
+        // The copy landed after a deletion that cleared it (and maybe after its purge passed): remove it now.
+        if ((old.clearSeq ?? 0) >= input.message.sequence) {
+          await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.message(input.ownerUserID, input.ref.conversationID, input.message.sequence) }));
+        }
+        return 'predates-deletion';
+      }
     }
     // A newer message got there first: keep its preview, still count this one as unread.
     if (input.unreadIncrement === 0) return 'counted';
@@ -83,6 +89,9 @@ export class DynamoMessageRepository implements MessageRepository {
 
   public async listMessages(ownerUserID: string, conversationID: string, afterSeq: number, page: PageRequest): Promise<Page<Message>> {
     const pk = keys.messagePartition(ownerUserID, conversationID);
+    const startKey = decodeCursor(page.cursor, { pk, skPrefix: 'SEQ#' });
+    // The history was cleared past this cursor since it was issued: nothing older is visible any more.
+    if (startKey && startKey.sk! <= seqKey(afterSeq)) return { items: [], nextCursor: null };
     const response = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -91,7 +100,7 @@ export class DynamoMessageRepository implements MessageRepository {
         ScanIndexForward: false,
         ConsistentRead: true,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { pk, skPrefix: 'SEQ#' }),
+        ExclusiveStartKey: startKey,
       }),
     );
     return { items: (response.Items ?? []).map(toMessage), nextCursor: encodeCursor(response.LastEvaluatedKey) };
