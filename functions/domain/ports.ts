@@ -88,10 +88,11 @@ export interface DeletionRepository {
   /** Replaces conversation items with tombstones in parallel batches; returns the ones not written, with why. */
   writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, string>>;
   /**
-   * Re-creates a conversation from messages with sequence > afterSeq, for a message that raced with
-   * the deletion and whose conversation update the tombstone overwrote. Returns true if it re-created it.
+   * Re-creates a conversation from messages with sequence > deletedSeq (the deletion's own), for a message that
+   * raced with the deletion and whose conversation update the tombstone overwrote; never over a newer deletion's
+   * tombstone. Returns true if it found messages to restore from.
    */
-  restoreRacedConversation(userID: string, ref: ConversationRef, afterSeq: number): Promise<boolean>;
+  restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean>;
   putDeletionRecord(record: DeletionRecord): Promise<void>;
 }
 

@@ -55,12 +55,12 @@ export class DynamoDeletionRepository implements DeletionRepository {
     return new Map(result.failed.map((f) => [f.request.PutRequest!.Item.conversationID as string, f.reason]));
   }
 
-  public async restoreRacedConversation(userID: string, ref: ConversationRef, afterSeq: number): Promise<boolean> {
+  public async restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean> {
     const messages = (
       await queryAll(this.client, {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk > :after',
-        ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, ref.conversationID), ':after': seqKey(afterSeq) },
+        ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, ref.conversationID), ':after': seqKey(deletedSeq) },
         ScanIndexForward: false,
         ConsistentRead: true,
       })
@@ -71,15 +71,16 @@ export class DynamoDeletionRepository implements DeletionRepository {
     const set = setClause(conversationFields(ref, newest));
     const key = keys.conversation(userID, ref.conversationID);
     try {
-      // Only over the tombstone: if a later message re-created the conversation meanwhile, it counted itself.
+      // Only over this deletion's own tombstone: if a later message re-created the conversation meanwhile it
+      // counted itself, and a newer deletion's tombstone (higher deletedSeq) must not be undone.
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: `SET ${set.expression}, unreadCount = :unread REMOVE tombstone, deletedAt`,
-          ConditionExpression: 'attribute_not_exists(lastSeq)',
+          ConditionExpression: 'attribute_not_exists(lastSeq) AND deletedSeq = :deletedSeq',
           ExpressionAttributeNames: set.names,
-          ExpressionAttributeValues: { ...set.values, ':unread': unread },
+          ExpressionAttributeValues: { ...set.values, ':unread': unread, ':deletedSeq': deletedSeq },
         }),
       );
       return true;
