@@ -3,7 +3,7 @@
  * joined by typed props. It has no `env` and makes no lookups, so it synthesizes without AWS credentials.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { type Construct } from 'constructs';
 import { ENV } from '../functions/contracts/environment.js';
 import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../functions/contracts/functions.js';
 import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSocketFunctionName } from '../functions/contracts/routes.js';

@@ -3,7 +3,7 @@
  * HTTP functions get their routes from routes.ts; event functions are the targets of the rules named here.
  * The CDK stack creates one NodejsFunction per entry; the local runner loads the same files.
  */
-import { RULE_PATTERNS } from './events.js';
+import { type RULE_PATTERNS } from './events.js';
 import { HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS } from './routes.js';
 
 export const EVENT_TARGETS = [
