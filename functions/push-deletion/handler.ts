@@ -1,16 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { Context } from 'aws-lambda';
-import type { ConversationsDeletedDetail } from '#contracts/events.js';
 import { conversationsDeletedDetailSchema } from '#contracts/push-messages.js';
 import { createPushDependencies, SYNC_METRIC } from '#adapters/sync-dependencies.js';
 import { PushIncompleteError, pushDeletion } from '#domain/push-deletion.js';
-import { logger, metrics, tracer } from '#observability/powertools.js';
+import { eventHandler } from '#events/event-handler.js';
+import { logger, metrics } from '#observability/powertools.js';
 
 const deps = createPushDependencies();
 
@@ -19,26 +12,21 @@ const deps = createPushDependencies();
  * Throws when some devices could not be reached, so the invocation is retried (only for those) and ends in the
  * dead-letter queue if it keeps failing.
  */
-export const handler = middy<ConversationsDeletedDetail, unknown, Error, Context>()
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(parser({ schema: conversationsDeletedDetailSchema, envelope: EventBridgeEnvelope }))
-  .handler(async (detail) => {
-    logger.appendKeys({ deletionID: detail.deletionID, userID: detail.userID });
-    try {
-      const outcome = await pushDeletion(deps, detail);
-      record(outcome);
-      return outcome;
-    } catch (error) {
-      if (error instanceof PushIncompleteError) {
-        record(error.outcome);
-        metrics.addMetric(SYNC_METRIC.pushesFailed, MetricUnit.Count, error.failures.length);
-        logger.warn('push incomplete; failing the invocation so it is retried', { failures: error.failures });
-      }
-      throw error;
+export const handler = eventHandler(conversationsDeletedDetailSchema, async (detail) => {
+  logger.appendKeys({ deletionID: detail.deletionID, userID: detail.userID });
+  try {
+    const outcome = await pushDeletion(deps, detail);
+    record(outcome);
+    return outcome;
+  } catch (error) {
+    if (error instanceof PushIncompleteError) {
+      record(error.outcome);
+      metrics.addMetric(SYNC_METRIC.pushesFailed, MetricUnit.Count, error.failures.length);
+      logger.warn('push incomplete; failing the invocation so it is retried', { failures: error.failures });
     }
-  });
+    throw error;
+  }
+});
 
 const record = (outcome: { sent: number; gone: number }) => {
   metrics.addMetric(SYNC_METRIC.pushesSent, MetricUnit.Count, outcome.sent);
