@@ -3,7 +3,7 @@
  * (the floor the service is measured against, and the seeding), a naive one-DeleteItem-at-a-time loop, and counts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
 import type { Key } from '../../functions/contracts/table.js';
@@ -56,30 +56,21 @@ export const deleteOneByOne = async (client: DynamoDBDocumentClient, tableName: 
   for (const key of keys) await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk } }));
 };
 
+/** Counts a partition's items with consistent Query pages (optionally keys-only, `pageSize` at a time). */
+const countPartition = async (client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<number> => {
+  let total = 0;
+  for await (const page of paginateQuery({ client }, input)) total += page.Count ?? 0;
+  return total;
+};
+
 /** Items left in some partitions (consistent COUNT queries), to check that a purge really removed everything. */
 export const countItems = async (client: DynamoDBDocumentClient, tableName: string, partitions: readonly string[]): Promise<number> => {
   const limit = pLimit(8);
   const counts = await Promise.all(
     partitions.map((pk) =>
-      limit(async () => {
-        let total = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const response = await client.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              Select: 'COUNT',
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          total += response.Count ?? 0;
-          startKey = response.LastEvaluatedKey;
-        } while (startKey);
-        return total;
-      }),
+      limit(() =>
+        countPartition(client, { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Select: 'COUNT', ConsistentRead: true }),
+      ),
     ),
   );
   return counts.reduce((a, b) => a + b, 0);
@@ -98,26 +89,16 @@ export const readKeys = async (
   const limit = pLimit(options.concurrency);
   const counts = await Promise.all(
     partitions.map((pk) =>
-      limit(async () => {
-        let total = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const response = await client.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              ProjectionExpression: 'pk, sk',
-              ConsistentRead: true,
-              Limit: options.pageSize,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          total += response.Items?.length ?? 0;
-          startKey = response.LastEvaluatedKey;
-        } while (startKey);
-        return total;
-      }),
+      limit(() =>
+        countPartition(client, {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          Limit: options.pageSize,
+        }),
+      ),
     ),
   );
   return counts.reduce((a, b) => a + b, 0);

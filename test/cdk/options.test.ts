@@ -3,19 +3,13 @@
  * log retention, throttling and purge concurrency, and an account that already has its API Gateway logs role. One synthesis for the file;
  * the validation cases of configFromContext need none.
  */
-import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
-import type { CfnResource } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/contracts/environment.js';
 import { CONTEXT_KEYS, ConfigError, configFromContext } from '../../lib/config.js';
-import { ServiceStack } from '../../lib/service-stack.js';
+import { type Synthesized, synthesize } from '../support/cdk.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
-
-const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 const ISSUER = 'https://login.example.com/realms/chat';
 
 /** Context exactly as `cdk deploy -c key=value` passes it: strings. */
@@ -35,17 +29,15 @@ const OPTIONS: Record<string, string> = {
   [CONTEXT_KEYS.settingsCacheSeconds]: '30',
 };
 
-let stack: ServiceStack;
-let template: Template;
-let resources: Record<string, Resource>;
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const idOf = (construct: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(construct.node.defaultChild as CfnResource);
+let stack: Synthesized['stack'];
+let template: Synthesized['template'];
+let resources: Synthesized['resources'];
+let ofType: Synthesized['ofType'];
+let idOf: Synthesized['idOf'];
 
 beforeAll(() => {
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...OPTIONS }, builtinCloudFormationValidation: false });
-  stack = new ServiceStack(app, 'Options', { config: configFromContext(app.node) });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
+  // One synthesis for the file.
+  ({ stack, template, resources, ofType, idOf } = synthesize('Options', OPTIONS));
 });
 
 describe('an existing OIDC provider', () => {

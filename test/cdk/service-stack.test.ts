@@ -2,10 +2,7 @@
  * The stack with its default options (Cognito, retained table, no CORS) plus an alarm e-mail: one synthesis
  * (bundling skipped) shared by every assertion of this file.
  */
-import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnResource } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_GROUP } from '../../functions/contracts/auth.js';
@@ -14,31 +11,18 @@ import { RULE_PATTERNS } from '../../functions/contracts/events.js';
 import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../../functions/contracts/functions.js';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '../../functions/contracts/routes.js';
 import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '../../functions/contracts/table-definition.js';
-import { configFromContext } from '../../lib/config.js';
-import { ServiceStack } from '../../lib/service-stack.js';
+import { type Synthesized, synthesize } from '../support/cdk.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
-/** The feature flags `cdk synth` uses, so the tests see the same template. */
-const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
-
-let stack: ServiceStack;
-let template: Template;
-let resources: Record<string, Resource>;
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const idOf = (construct: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(construct.node.defaultChild as CfnResource);
+let stack: Synthesized['stack'];
+let template: Synthesized['template'];
+let resources: Synthesized['resources'];
+let ofType: Synthesized['ofType'];
+let idOf: Synthesized['idOf'];
 
 beforeAll(() => {
-  // Prepare: default options, an alarm e-mail, no bundling (the assertions do not need the code).
-  // The built-in CloudFormation schema validation (run by `npm run synth`) would add ~12 s here.
-  const app = new App({
-    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' },
-    builtinCloudFormationValidation: false,
-  });
-  stack = new ServiceStack(app, 'Test', { config: configFromContext(app.node) });
-  // Act: synthesize once.
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
+  // One synthesis for the file.
+  ({ stack, template, resources, ofType, idOf } = synthesize('Test', { alarmEmail: 'ops@example.com' }));
 });
 
 describe('functions', () => {
