@@ -13,19 +13,21 @@ export const DETAIL_TYPES = {
   historyPurged: 'ConversationHistoryPurged',
 } as const;
 
-export type HistoryPurgeState = 'none' | 'complete' | 'pending';
+/** `pending` when a background purge will physically remove the history; `complete` when it is already gone. */
+const historyPurgeStateSchema = z.enum(['none', 'complete', 'pending']);
+export type HistoryPurgeState = z.infer<typeof historyPurgeStateSchema>;
 
-/** Detail of `ConversationsDeleted`: one per successful deletion request. */
-export type ConversationsDeletedDetail = {
-  deletionID: string;
-  userID: string;
-  conversationIDList: string[];
-  clearHistoryMessage: boolean;
-  deletedAt: string;
-  originDeviceID: string | null;
-  /** `pending` when a background purge will physically remove the history; `complete` when it is already gone. */
-  historyPurge: HistoryPurgeState;
-};
+/** Detail of `ConversationsDeleted`: one per successful deletion request; the push function parses it with this. */
+export const conversationsDeletedDetailSchema = z.object({
+  deletionID: z.string().min(1),
+  userID: z.string().min(1),
+  conversationIDList: z.array(z.string()),
+  clearHistoryMessage: z.boolean(),
+  deletedAt: z.string().min(1),
+  originDeviceID: z.string().nullable(),
+  historyPurge: historyPurgeStateSchema,
+});
+export type ConversationsDeletedDetail = z.infer<typeof conversationsDeletedDetailSchema>;
 
 const purgeTargetSchema = z.object({
   conversationID: z.string(),

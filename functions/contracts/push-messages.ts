@@ -36,17 +36,6 @@ export const conversationDeletedMessage = (notice: DeletionNotice): Conversation
   data: notice,
 });
 
-/** Detail of `ConversationsDeleted` as the push function checks it on the way in (type from events.ts). */
-export const conversationsDeletedDetailSchema = z.object({
-  deletionID: z.string().min(1),
-  userID: z.string().min(1),
-  conversationIDList: z.array(z.string()),
-  clearHistoryMessage: z.boolean(),
-  deletedAt: z.string().min(1),
-  originDeviceID: z.string().nullable(),
-  historyPurge: z.enum(['none', 'complete', 'pending']),
-}) satisfies z.ZodType<ConversationsDeletedDetail>;
-
 /** Query of `GET /v1/sync/conversation-deletions`: `since` is a `nextCursor` from an earlier answer (omit it to read all retained deletions). */
 export const syncDeletionsQuery = z.strictObject({
   // A refinement, not .max(): zod 4 keeps `params` (the stable code) on custom issues only.

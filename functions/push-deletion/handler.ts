@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { conversationsDeletedDetailSchema } from '#contracts/push-messages.js';
+import { conversationsDeletedDetailSchema } from '#contracts/events.js';
 import { createPushDependencies, SYNC_METRIC } from '#adapters/sync-dependencies.js';
 import { PushIncompleteError, pushDeletion } from '#domain/push-deletion.js';
 import { eventHandler } from '#events/event-handler.js';
