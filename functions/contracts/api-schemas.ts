@@ -85,7 +85,8 @@ export const systemNotificationBody = z.strictObject({
 });
 export type SystemNotificationBody = z.infer<typeof systemNotificationBody>;
 
-const booleanFlag = (field: string) =>
+/** A body field that must be a JSON boolean; anything else is INVALID_REQUEST naming the value. */
+export const booleanFlag = (field: string) =>
   z
     .unknown()
     .refine((v) => typeof v === 'boolean', coded('INVALID_REQUEST', (v) => `${field} must be true or false, not ${show(v)}`))

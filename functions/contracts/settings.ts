@@ -3,6 +3,7 @@
  * `PUT /v1/admin/settings`, defined once for the admin function, the functions that honour them, docs and tests.
  */
 import { z } from 'zod';
+import { booleanFlag } from './api-schemas.js';
 
 /** Every setting with its default; a setting never written has its default. */
 export const DEFAULT_SETTINGS: Readonly<AppSettings> = {
@@ -12,23 +13,13 @@ export const DEFAULT_SETTINGS: Readonly<AppSettings> = {
 
 export type AppSettings = { syncConversationDeletion: boolean };
 
-// z.unknown().refine rather than z.boolean(): zod 4 puts the offending input on custom issues only, and the message names it.
-const flag = (name: string) =>
-  z
-    .unknown()
-    .refine((v) => typeof v === 'boolean', {
-      params: { code: 'INVALID_REQUEST' },
-      error: (issue) => `${name} must be true or false, not ${JSON.stringify(issue.input) ?? String(issue.input)}`,
-    })
-    .transform((v) => v as boolean);
-
 /**
  * Body of `PUT /v1/admin/settings`: the settings to change, each optional (the others keep their value);
  * an unknown key is refused (UNKNOWN_FIELD), a wrong type too (INVALID_REQUEST), and so is a body with no setting.
  */
 export const settingsUpdateBody = z
   .strictObject({
-    syncConversationDeletion: flag('syncConversationDeletion').optional(),
+    syncConversationDeletion: booleanFlag('syncConversationDeletion').optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
     params: { code: 'INVALID_REQUEST' },
