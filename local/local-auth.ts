@@ -5,17 +5,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SignJWT, errors, jwtVerify } from 'jose';
-import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from '../functions/adapters/auth/token-verifiers.js';
+import { SignJWT, errors } from 'jose';
+import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, LocalTokenVerifier } from '../functions/adapters/auth/token-verifiers.js';
 import { ADMIN_GROUP, GROUPS_CLAIM } from '../functions/contracts/auth.js';
+import { TokenRejectedError } from '../functions/domain/sync-ports.js';
 
-/** The WebSocket authorizer's local verifier checks the same issuer and audience, so they are defined there. */
-export const LOCAL_ISSUER = LOCAL_TOKEN_ISSUER;
-export const LOCAL_AUDIENCE = LOCAL_TOKEN_AUDIENCE;
 const TOKEN_LIFETIME = '24h';
 
 export class LocalAuth {
-  private constructor(private readonly key: Uint8Array) {}
+  /** The same verifier the WebSocket authorizer uses locally: one check of issuer, audience and signature. */
+  private readonly verifier: LocalTokenVerifier;
+
+  private constructor(private readonly key: Uint8Array) {
+    this.verifier = new LocalTokenVerifier(this.keyBase64());
+  }
 
   /** A key kept in `keyFile` (so tokens survive restarts), or a fresh one for an in-memory run. */
   public static create(keyFile?: string): LocalAuth {
@@ -36,8 +39,8 @@ export class LocalAuth {
     return new SignJWT({ [GROUPS_CLAIM]: admin ? [ADMIN_GROUP] : [] })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userID)
-      .setIssuer(LOCAL_ISSUER)
-      .setAudience(LOCAL_AUDIENCE)
+      .setIssuer(LOCAL_TOKEN_ISSUER)
+      .setAudience(LOCAL_TOKEN_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(lifetime)
       .sign(this.key);
@@ -46,10 +49,10 @@ export class LocalAuth {
   /** The verified claims, or a sentence saying why the token is refused. */
   public async verify(token: string): Promise<{ claims: Record<string, unknown> } | { refused: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: ['HS256'] });
-      return { claims: payload as Record<string, unknown> };
+      return { claims: await this.verifier.verify(token) };
     } catch (error) {
-      if (error instanceof errors.JWTExpired) return { refused: 'the token has expired: get a new one from POST /local/token' };
+      if (!(error instanceof TokenRejectedError)) throw error;
+      if (error.cause instanceof errors.JWTExpired) return { refused: 'the token has expired: get a new one from POST /local/token' };
       return { refused: 'the token is not valid here (bad signature, issuer or format): get one from POST /local/token' };
     }
   }
