@@ -6,7 +6,7 @@ import { ENV, requireEnv } from '#contracts/environment.js';
 import { METRIC, metrics } from '#observability/powertools.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '#domain/ports.js';
-import { createDocumentClient } from './dynamodb/client.js';
+import { sharedDocumentClient } from './dynamodb/client.js';
 import { DynamoConversationRepository } from './dynamodb/conversation-repository.js';
 import { DynamoDeletionRepository } from './dynamodb/deletion-repository.js';
 import { DynamoGroupRepository } from './dynamodb/group-repository.js';
@@ -17,7 +17,7 @@ import { EventBridgePublisher } from './eventbridge/event-publisher.js';
 const countRetries = (count: number) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, count);
 
 export const createServiceDependencies = () => {
-  const client = createDocumentClient();
+  const client = sharedDocumentClient();
   const tableName = requireEnv(ENV.tableName);
   return {
     client,

@@ -9,7 +9,7 @@ import { systemClock } from '#domain/ports.js';
 import { createCachedSettingsReader } from '#domain/settings.js';
 import { metrics } from '#observability/powertools.js';
 import { createTokenVerifier } from './auth/token-verifiers.js';
-import { createDocumentClient } from './dynamodb/client.js';
+import { sharedDocumentClient } from './dynamodb/client.js';
 import { DynamoConnectionRegistry } from './dynamodb/connection-registry.js';
 import { DynamoDeletionLog, DynamoPushProgress } from './dynamodb/deletion-log.js';
 import { DynamoSettingsRepository } from './dynamodb/settings-repository.js';
@@ -39,7 +39,7 @@ export const settingsCacheSeconds = (env: NodeJS.ProcessEnv = process.env): numb
   return seconds;
 };
 
-const table = () => ({ client: createDocumentClient(), tableName: requireEnv(ENV.tableName) });
+const table = () => ({ client: sharedDocumentClient(), tableName: requireEnv(ENV.tableName) });
 
 /** Admin function: the stored settings, read and written directly. */
 export const createSettingsAdminDependencies = () => {
@@ -47,7 +47,7 @@ export const createSettingsAdminDependencies = () => {
   return { clock: systemClock, settingsStore: new DynamoSettingsRepository(client, tableName), cacheSeconds: settingsCacheSeconds() };
 };
 
-const cachedSettings = (client: ReturnType<typeof createDocumentClient>, tableName: string) =>
+const cachedSettings = (client: ReturnType<typeof sharedDocumentClient>, tableName: string) =>
   createCachedSettingsReader(new DynamoSettingsRepository(client, tableName), { ttlMs: settingsCacheSeconds() * 1000, clock: systemClock });
 
 /** Sync function: settings (cached) and the deletion records. */

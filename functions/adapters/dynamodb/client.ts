@@ -18,3 +18,11 @@ export const createDocumentClient = (options: DocumentClientOptions = {}): Dynam
     marshallOptions: { removeUndefinedValues: true },
   });
 };
+
+let shared: DynamoDBDocumentClient | undefined;
+
+/**
+ * The execution environment's one client (from the environment): every repository of every composition root
+ * shares it, so a function that needs both the service's and the sync's adapters still builds one at cold start.
+ */
+export const sharedDocumentClient = (): DynamoDBDocumentClient => (shared ??= createDocumentClient());
