@@ -118,7 +118,8 @@ const pageLimit = z
   .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, coded('INVALID_QUERY', (v) => `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${show(v)}`));
 
 export const pageQuery = z.strictObject({
-  limit: pageLimit.optional(),
+  // The default is applied here, once, for every list.
+  limit: pageLimit.optional().transform((n) => n ?? DEFAULT_PAGE_SIZE),
   cursor: z
     .string()
     .refine((v) => v.length <= 2048, coded('INVALID_CURSOR', 'cursor is not one this API returned: pass nextCursor unchanged'))

@@ -1,11 +1,10 @@
-import { DEFAULT_PAGE_SIZE } from '#contracts/api-schemas.js';
 import type { ConversationRepository } from './ports.js';
 
 /** `GET /v1/conversations`: the caller's live conversations, newest activity first. */
 export const listConversations = async (
   deps: { conversations: ConversationRepository },
-  input: { userID: string; limit?: number; cursor?: string },
+  input: { userID: string; limit: number; cursor?: string },
 ) => {
-  const page = await deps.conversations.listConversations(input.userID, { limit: input.limit ?? DEFAULT_PAGE_SIZE, ...(input.cursor ? { cursor: input.cursor } : {}) });
+  const page = await deps.conversations.listConversations(input.userID, { limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) });
   return { conversationList: page.items, nextCursor: page.nextCursor };
 };

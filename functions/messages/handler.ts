@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_SIZE, conversationIDSchema, pageQuery, parseOrThrow, sendMessageBody } from '#contracts/api-schemas.js';
+import { conversationIDSchema, pageQuery, parseOrThrow, sendMessageBody } from '#contracts/api-schemas.js';
 import { createServiceDependencies } from '#adapters/index.js';
 import { listMessages, sendMessage } from '#domain/messaging.js';
 import { httpHandler, pathParameter, queryOf } from '#http/http-handler.js';
@@ -17,7 +17,7 @@ export const handler = httpHandler({
     const page = await listMessages(deps, {
       userID: context.principal.userID,
       conversationID,
-      page: { limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(query.cursor ? { cursor: query.cursor } : {}) },
+      page: { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) },
     });
     return { data: { messageList: page.items, nextCursor: page.nextCursor } };
   },

@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_SIZE, parseOrThrow } from '#contracts/api-schemas.js';
+import { parseOrThrow } from '#contracts/api-schemas.js';
 import { syncDeletionsQuery } from '#contracts/push-messages.js';
 import { createCatchUpDependencies } from '#adapters/sync-dependencies.js';
 import { listDeletionsSince } from '#domain/deletion-catch-up.js';
@@ -14,7 +14,7 @@ export const handler = httpHandler({
       data: await listDeletionsSince(deps, {
         userID: context.principal.userID,
         ...(query.since !== undefined ? { since: query.since } : {}),
-        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+        limit: query.limit,
       }),
     };
   },
