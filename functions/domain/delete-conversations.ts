@@ -80,10 +80,8 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
 
   // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared.
   const tombstones: Tombstone[] = [];
-  const wasLive = new Map<string, boolean>();
   for (const ref of refs) {
     const state = states.get(ref.conversationID)!;
-    wasLive.set(ref.conversationID, state.live);
     const needsClear = input.clearHistoryMessage && state.timelineSeq > state.clearSeq;
     if (!state.live && !needsClear) continue;
     tombstones.push({
@@ -100,7 +98,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const results: ConversationResult[] = refs.map((ref) => {
     const reason = failures.get(ref.conversationID);
     if (reason) return { conversationID: ref.conversationID, status: 'failed', reason };
-    return { conversationID: ref.conversationID, status: wasLive.get(ref.conversationID) ? 'deleted' : 'absent' };
+    return { conversationID: ref.conversationID, status: states.get(ref.conversationID)!.live ? 'deleted' : 'absent' };
   });
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
   const summary = { deletionID, userID: input.userID, conversationIDList: gone, clearHistoryMessage: input.clearHistoryMessage, deletedAt, originDeviceID: input.originDeviceID };
