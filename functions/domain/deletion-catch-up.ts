@@ -10,6 +10,7 @@
  * (so paging always advances) and carry the read's floor along.
  */
 import { ValidationError } from '#contracts/errors.js';
+import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 import type { SyncDeletionsPage } from '#contracts/push-messages.js';
 import type { Clock } from './ports.js';
 import type { DeletionLog, SettingsReader } from './sync-ports.js';
@@ -22,20 +23,14 @@ type Cursor = { after: string | null; floor: string | null };
 
 const MAX_POSITION_LENGTH = 256;
 
-export const encodeCatchUpCursor = (cursor: Cursor): string =>
-  Buffer.from(JSON.stringify({ a: cursor.after, ...(cursor.floor !== null ? { f: cursor.floor } : {}) })).toString('base64url');
+export const encodeCatchUpCursor = (cursor: Cursor): string => encodeOpaque({ a: cursor.after, ...(cursor.floor !== null ? { f: cursor.floor } : {}) });
 
 export const decodeCatchUpCursor = (text: string | undefined): Cursor => {
   if (text === undefined) return { after: null, floor: null };
   const invalid = () => new ValidationError('INVALID_CURSOR', 'since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since to read every retained deletion');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalid();
-  const { a, f, ...rest } = value as Record<string, unknown>;
+  const value = decodeOpaque(text);
+  if (!value) throw invalid();
+  const { a, f, ...rest } = value;
   const isPosition = (p: unknown): p is string => typeof p === 'string' && p.length > 0 && p.length <= MAX_POSITION_LENGTH;
   if (Object.keys(rest).length > 0 || !(a === null || isPosition(a)) || !(f === undefined || isPosition(f))) throw invalid();
   return { after: a, floor: f ?? null };

@@ -3,9 +3,9 @@
  * checked against the partition it must belong to, so a forged or foreign cursor is a 400, never a 500.
  */
 import { ValidationError } from '#contracts/errors.js';
+import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 
-export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | null => (key ? encodeOpaque(key) : null);
 
 export const decodeCursor = (
   cursor: string | undefined,
@@ -13,14 +13,8 @@ export const decodeCursor = (
 ): Record<string, string> | undefined => {
   if (cursor === undefined) return undefined;
   const invalid = () => new ValidationError('INVALID_CURSOR', 'cursor is not one this API returned for this list: pass nextCursor back unchanged, or omit it to start over');
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid();
-  const k = key as Record<string, unknown>;
+  const k = decodeOpaque(cursor);
+  if (!k) throw invalid();
   const wanted = ['pk', 'sk', ...(expect.extraStringKeys ?? [])];
   const isKeyString = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
   if (Object.keys(k).length !== wanted.length || !wanted.every((name) => isKeyString(k[name]))) throw invalid();
