@@ -28,7 +28,7 @@ import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { benchClient, countItems, deleteOneByOne, readKeys, writeAll } from './support/dynamo.js';
 import { parseVariants, purgeAcrossConversations, purgeBlindRange, purgeWithVariant, type PurgeVariant, variantName } from './support/purge-variants.js';
 import { buildUser, type SeededUser } from './support/seed.js';
-import { int, list, load, machine, median, ms, now, pct, ratio } from './support/stats.js';
+import { alternate, int, list, load, machine, median, ms, now, pct, ratio } from './support/stats.js';
 import { isStopping, onStop, progress, stopAll } from './support/lifecycle.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -258,13 +258,7 @@ const main = async () => {
       a.published.push(response.publishedMs);
     };
     const measureFloor = async () => a.floor.push(await tombstoneFloor(env, floor));
-    if (run % 2 === 0) {
-      await measureService();
-      await measureFloor();
-    } else {
-      await measureFloor();
-      await measureService();
-    }
+    await alternate(run, measureService, measureFloor);
     const inlineResponse = await deleteOverHttp(env, inlineToken, inline.userID, inline.conversationIDs);
     a.inline.push(inlineResponse.ms);
     a.inlineStates.push(inlineResponse.historyPurge);
@@ -326,13 +320,7 @@ const main = async () => {
       b.floor.push(await deleteFloor(env, floor.messageKeys, bestConcurrency));
       progress(`  floor: ${int(copies)} BatchWriteItem deletes at concurrency ${bestConcurrency}: ${int(b.floor.at(-1)!)} items/s (reading the keys first, as the purge must: ${int(b.read.at(-1)!)} keys/s)`);
     };
-    if (run % 2 === 0) {
-      await measureService();
-      await measureFloor();
-    } else {
-      await measureFloor();
-      await measureService();
-    }
+    await alternate(run, measureService, measureFloor);
     const started = now();
     await deleteOneByOne(env.db, TABLE, naive.messageKeys);
     b.naive.push(naive.messageKeys.length / ((now() - started) / 1000));

@@ -46,3 +46,14 @@ export const machine = (): string => {
 
 /** 1/5/15-minute load averages: other work on the machine skews every figure. */
 export const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
+
+/** Runs both measurements, alternating which goes first each run, so neither always gets the warmer machine. */
+export const alternate = async (run: number, first: () => Promise<unknown>, second: () => Promise<unknown>): Promise<void> => {
+  if (run % 2 === 0) {
+    await first();
+    await second();
+  } else {
+    await second();
+    await first();
+  }
+};
