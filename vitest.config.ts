@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One DynamoDB Local for the whole run; each test file gets its own tables.
     globalSetup: ['test/support/global-setup.ts'],
+    // Every integration test also checks the functions' AWS calls against their IAM policies.
+    setupFiles: ['test/support/grants-check.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

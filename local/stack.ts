@@ -9,6 +9,8 @@ import { ENV } from '../functions/contracts/environment.js';
 import { RULE_PATTERNS } from '../functions/contracts/events.js';
 import { EVENT_TARGETS, type FunctionName } from '../functions/contracts/functions.js';
 import { WEBSOCKET_PATH } from '../functions/contracts/routes.js';
+import { sharedDocumentClient } from '../functions/adapters/dynamodb/client.js';
+import { type AwsCallInterceptor, interceptAwsCalls, invocationScope } from './aws-calls.js';
 import { type BusTarget, LocalEventBus } from './event-bus.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalAuth } from './local-auth.js';
@@ -26,6 +28,8 @@ export type LocalStackOptions = {
   tableName?: string;
   /** Where background failures are reported. @default console.error */
   log?: (message: string, extra?: unknown) => void;
+  /** Sees (and may hold) every AWS call a function sends, with the function's name. */
+  interceptAwsCalls?: AwsCallInterceptor;
 };
 
 export type LocalStack = {
@@ -38,12 +42,15 @@ export type LocalStack = {
   dynamodbEndpoint: string;
   tableName: string;
   idempotencyTableName: string;
+  eventBusName: string;
   bus: LocalEventBus;
   auth: LocalAuth;
   /** Issues a local token (what POST /local/token does). */
   token: (userID: string, admin?: boolean) => Promise<string>;
   stop: () => Promise<void>;
 };
+
+const EVENT_BUS_NAME = 'conversation-deletion-local';
 
 type HandlerModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
 
@@ -69,7 +76,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const invoke = async (name: FunctionName, event: unknown, invokeOptions: { timeoutMs?: number; requestId?: string } = {}) => {
     if (!modules.has(name)) modules.set(name, loadHandler(name));
     const { handler } = await modules.get(name)!;
-    return handler(event, lambdaContext(name, invokeOptions.requestId ?? randomUUID(), invokeOptions.timeoutMs ?? 60_000));
+    const context = lambdaContext(name, invokeOptions.requestId ?? randomUUID(), invokeOptions.timeoutMs ?? 60_000);
+    return invocationScope.run({ functionName: name }, () => handler(event, context));
   };
 
   const targets: BusTarget[] = EVENT_TARGETS.map((t) => ({
@@ -93,7 +101,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   Object.assign(process.env, {
     [ENV.tableName]: tableName,
     [ENV.idempotencyTableName]: idempotencyTableName,
-    [ENV.eventBusName]: 'conversation-deletion-local',
+    [ENV.eventBusName]: EVENT_BUS_NAME,
     [ENV.dynamodbEndpoint]: dynamodbEndpoint,
     [ENV.eventbridgeEndpoint]: `http://127.0.0.1:${port}`,
     // The push function posts to connections through the Management API the local gateway answers on this port.
@@ -108,6 +116,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
   });
 
+  if (options.interceptAwsCalls) interceptAwsCalls(sharedDocumentClient(), options.interceptAwsCalls);
+
   let stopped = false;
   return {
     url,
@@ -117,6 +127,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     dynamodbEndpoint,
     tableName,
     idempotencyTableName,
+    eventBusName: EVENT_BUS_NAME,
     bus,
     auth,
     token: (userID, admin = false) => auth.issue(userID, admin),

@@ -59,6 +59,10 @@ export class LocalWebSocketGateway {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
+  /** What API Gateway would call this API and its stage (the authorizer's method ARN and IAM checks use them). */
+  public readonly apiId = API_ID;
+  public readonly stage = STAGE;
+
   public constructor(private readonly options: LocalWebSocketGatewayOptions) {}
 
   /** Serves WebSocket upgrades on the HTTP server's port. */

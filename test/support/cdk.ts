@@ -8,6 +8,7 @@ import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { configFromContext } from '../../lib/config.js';
 import { ServiceStack } from '../../lib/service-stack.js';
+import type { SynthesizedPolicies } from './iam.js';
 
 export type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -30,3 +31,26 @@ export const synthesize = (id: string, context: Record<string, string> = {}) => 
 };
 
 export type Synthesized = ReturnType<typeof synthesize>;
+
+/** Each function's IAM statements as synthesized, with the logical IDs their ARNs refer to (see iam.ts). */
+export const functionPolicies = (synth: Synthesized): SynthesizedPolicies => {
+  const { stack, idOf, ofType } = synth;
+  const functions: SynthesizedPolicies['functions'] = {};
+  for (const [name, fn] of stack.functions) {
+    const roleId = idOf(fn.role);
+    functions[name] = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[])
+      .filter((s) => s.Effect === 'Allow')
+      .map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() }));
+  }
+  return {
+    functions,
+    logicalIds: {
+      table: idOf(stack.data.table),
+      idempotencyTable: idOf(stack.data.idempotencyTable),
+      bus: idOf(stack.events.bus),
+      webSocketApi: idOf(stack.webSocketApi.api),
+    },
+  };
+};

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import type { AwsCall, AwsCallInterceptor } from '../../local/aws-calls.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { describeUncovered, type LocalNames, resolvePolicies, type Uncovered, uncoveredCalls } from './iam.js';
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
 
@@ -49,27 +51,60 @@ export type TestStack = LocalStack & {
   db: DynamoDBDocumentClient;
   /** Background errors reported by the local bus (must stay empty in a healthy test). */
   backgroundErrors: unknown[];
+  /** Every AWS call the functions sent, in order. */
+  awsCalls: AwsCall[];
+  /** Sees (and may hold) each later AWS call of the functions until removed; returns the remover. */
+  intercept: (interceptor: AwsCallInterceptor) => () => void;
+  /** The calls so far that the functions' synthesized IAM policies would refuse in the cloud. */
+  uncoveredCalls: () => Uncovered[];
 };
+
+/** Every stack a test file started; test/support/grants-check.ts checks their calls after the file's tests. */
+export const startedStacks: TestStack[] = [];
 
 export const startTestStack = async (): Promise<TestStack> => {
   const backgroundErrors: unknown[] = [];
+  const awsCalls: AwsCall[] = [];
+  const interceptors = new Set<AwsCallInterceptor>();
   const stack = await startLocalStack({
     port: 0,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     tableName: `t${randomUUID().slice(0, 8)}`,
     log: (message, extra) => backgroundErrors.push({ message, extra }),
+    interceptAwsCalls: async (call) => {
+      awsCalls.push(call);
+      await Promise.all([...interceptors].map((i) => i(call)));
+    },
   });
+  const names: LocalNames = {
+    table: stack.tableName,
+    idempotencyTable: stack.idempotencyTableName,
+    bus: stack.eventBusName,
+    webSocketApiId: stack.websocket.apiId,
+    webSocketStage: stack.websocket.stage,
+  };
+  const policies = resolvePolicies(inject('functionPolicies'), names);
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
-  return {
+  const testStack: TestStack = {
     ...stack,
     as: async (userID, options = {}) => new ApiClient(stack.url, await stack.token(userID, options.admin ?? false)),
     anonymous: new ApiClient(stack.url),
     db,
     backgroundErrors,
+    awsCalls,
+    intercept: (interceptor) => {
+      interceptors.add(interceptor);
+      return () => interceptors.delete(interceptor);
+    },
+    uncoveredCalls: () => uncoveredCalls(awsCalls, policies, names),
   };
+  startedStacks.push(testStack);
+  return testStack;
 };
+
+export { describeUncovered };
 
 /** A user ID unique to this test, so tests never see each other's data. */
 export const uniqueUser = (prefix = 'u'): string => `${prefix}${randomUUID().replaceAll('-', '').slice(0, 10)}`;

@@ -1,0 +1,46 @@
+/**
+ * Which function sends which AWS call. The local runner runs every invocation inside `invocationScope`, so an SDK
+ * middleware on the functions' shared clients knows the function behind each command. Tests use it to prove that
+ * every call a function makes is covered by its IAM policy (DynamoDB Local enforces no IAM), and to force
+ * interleavings by holding one function's call until another has finished.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FunctionName } from '../functions/contracts/functions.js';
+
+/** One AWS API call as a function sent it. */
+export type AwsCall = {
+  functionName: FunctionName;
+  /** The client's service, as the SDK names it: `DynamoDBClient`, `EventBridgeClient`, `ApiGatewayManagementApiClient`. */
+  clientName: string;
+  /** The wire command, e.g. `BatchWriteItemCommand` (lib-dynamodb's `BatchWriteCommand` is sent as this). */
+  commandName: string;
+  input: Record<string, unknown>;
+};
+
+/** Called before each call is sent; a returned promise holds the call until it settles. */
+export type AwsCallInterceptor = (call: AwsCall) => void | Promise<void>;
+
+export const invocationScope = new AsyncLocalStorage<{ functionName: FunctionName }>();
+
+type MiddlewareClient = {
+  middlewareStack: {
+    add: (middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }) => void;
+  };
+};
+
+const MIDDLEWARE_NAME = 'localAwsCallInterceptor';
+
+/** Adds the interceptor to a client once; calls made outside any invocation (setup code) are not reported. */
+export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallInterceptor): void => {
+  client.middlewareStack.add(
+    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const scope = invocationScope.getStore();
+        if (scope) {
+          await intercept({ functionName: scope.functionName, clientName: context.clientName ?? '?', commandName: context.commandName ?? '?', input: args.input });
+        }
+        return next(args);
+      },
+    { step: 'initialize', name: MIDDLEWARE_NAME, override: true },
+  );
+};
