@@ -16,7 +16,14 @@ export default tseslint.config(
     // Domain logic never talks to AWS directly: that is what the adapters are for.
     files: ['functions/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', 'aws-jwt-verify', '#adapters/*'], message: 'domain code goes through ports (functions/domain/ports.ts); AWS calls live in functions/adapters' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', 'aws-jwt-verify', '#adapters/*'], message: 'domain code goes through ports (functions/domain/ports/); AWS calls live in functions/adapters' }] }],
+    },
+  },
+  {
+    // A handler gets its adapters from its declaration (functions/wiring), so its grants and bundle follow from it.
+    files: ['functions/handlers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', '#adapters/*', '#wiring/index.js'], message: 'build adapters through this function\'s own declaration in functions/wiring/<name>.ts' }] }],
     },
   },
   {

@@ -8,16 +8,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, handlerEntry } from '../functions/contracts/functions.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/observability/powertools.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/observability/names.js';
 import type { LogLevel } from './config.js';
-import type { DynamoAction } from './function-profiles.js';
+import type { AwsAction } from '#wiring/index.js';
 
 /** The repository root: handler entries, package-lock.json and tsconfig.json are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -121,15 +120,10 @@ export class ServiceFunction extends Construct {
     return Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction);
   }
 
-  /** Allows exactly these DynamoDB actions on exactly these table or index ARNs. */
-  public allowDynamo(actions: readonly DynamoAction[], resources: readonly string[]): void {
+  /** Allows exactly these actions on exactly these ARNs (a table, an index, the bus). */
+  public allow(actions: readonly AwsAction[], resources: readonly string[]): void {
     if (actions.length === 0) return;
     this.role.addToPolicy(new PolicyStatement({ actions: [...actions], resources: [...resources] }));
-  }
-
-  /** Allows events:PutEvents on this bus only. */
-  public allowPutEvents(bus: IEventBus): void {
-    this.role.addToPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
   }
 
   /** Allows execute-api:ManageConnections for PostToConnection (POST) on this stage's `@connections/*` only. */

@@ -2,9 +2,9 @@
  * The whole service in one stack: data, auth, functions, the two APIs, the event routing and the alarms,
  * joined by typed props. It has no `env` and makes no lookups, so it synthesizes without AWS credentials.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
-import { ENV } from '../functions/contracts/environment.js';
+import { ENV, type EnvName } from '#contracts/environment.js';
 import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../functions/contracts/functions.js';
 import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSocketFunctionName } from '../functions/contracts/routes.js';
 import { CONVERSATIONS_BY_TIME_INDEX } from '../functions/contracts/table.js';
@@ -12,7 +12,7 @@ import { Auth } from './auth.js';
 import type { ServiceConfig } from './config.js';
 import { DataStore } from './data-store.js';
 import { ServiceEvents } from './events.js';
-import { FUNCTION_PROFILES, type FunctionGrants } from './function-profiles.js';
+import { type Access, type AwsAction, type AwsResource, FUNCTIONS } from '#wiring/index.js';
 import { ServiceHttpApi } from './http-api.js';
 import { Monitoring } from './monitoring.js';
 import { ServiceFunction } from './service-function.js';
@@ -39,30 +39,29 @@ export class ServiceStack extends Stack {
     this.events = new ServiceEvents(this, 'Events');
     this.auth = new Auth(this, 'Auth', { config: config.auth, removalPolicy: config.data.removalPolicy });
 
-    // Every function reads the table and bus names at start-up (the composition root needs both).
-    const sharedEnvironment: Record<string, string> = {
+    // The value of every environment variable the cloud has one for; a function gets those its declaration reads.
+    // (The WebSocket management endpoint is added below, once the WebSocket API exists.)
+    const values: Partial<Record<EnvName, string>> = {
       [ENV.tableName]: this.data.table.tableName,
+      [ENV.idempotencyTableName]: this.data.idempotencyTable.tableName,
       [ENV.eventBusName]: this.events.bus.eventBusName,
       [ENV.userIDClaim]: this.auth.userIdClaim,
+      ...this.auth.verifierEnvironment,
       ...(config.settingsCacheSeconds !== undefined ? { [ENV.settingsCacheSeconds]: String(config.settingsCacheSeconds) } : {}),
-    };
-    const extraEnvironment: Partial<Record<FunctionName, Record<string, string>>> = {
-      'delete-conversations': { [ENV.idempotencyTableName]: this.data.idempotencyTable.tableName },
-      'ws-authorizer': this.auth.verifierEnvironment,
     };
 
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const name of FUNCTION_NAMES) {
-      const profile = FUNCTION_PROFILES[name];
+      const declaration = FUNCTIONS[name];
       functions.set(
         name,
         new ServiceFunction(this, `Fn-${name}`, {
           name,
-          description: profile.description,
-          memorySize: profile.memorySize,
-          timeout: profile.timeout,
-          ...(profile.guardConcurrency && config.purgeConcurrency > 0 ? { reservedConcurrentExecutions: config.purgeConcurrency } : {}),
-          environment: { ...sharedEnvironment, ...extraEnvironment[name] },
+          description: declaration.description,
+          memorySize: declaration.memorySize,
+          timeout: Duration.seconds(declaration.timeoutSeconds),
+          ...(declaration.guardConcurrency && config.purgeConcurrency > 0 ? { reservedConcurrentExecutions: config.purgeConcurrency } : {}),
+          environment: Object.fromEntries(declaration.environment.flatMap((env) => (values[env] !== undefined ? [[env, values[env]]] : []))),
           logRetention: config.logRetention,
           logLevel: config.logLevel,
         }),
@@ -88,8 +87,8 @@ export class ServiceStack extends Stack {
     for (const target of EVENT_TARGETS) this.events.route(target.rule, functions.get(target.function)!);
 
     for (const fn of functions.values()) {
-      this.grant(fn, FUNCTION_PROFILES[fn.name].grants);
-      if (FUNCTION_PROFILES[fn.name].grants.postToConnections) {
+      this.grant(fn, FUNCTIONS[fn.name].access);
+      if (FUNCTIONS[fn.name].environment.includes(ENV.websocketManagementEndpoint)) {
         fn.function.addEnvironment(ENV.websocketManagementEndpoint, this.webSocketApi.managementEndpoint);
       }
     }
@@ -111,12 +110,17 @@ export class ServiceStack extends Stack {
     }
   }
 
-  /** Turns one row of the IAM table (lib/function-profiles.ts) into statements on single ARNs. */
-  private grant(fn: ServiceFunction, grants: FunctionGrants): void {
-    if (grants.table) fn.allowDynamo(grants.table, [this.data.table.tableArn]);
-    if (grants.queryIndex) fn.allowDynamo(['dynamodb:Query'], [this.data.indexArn(CONVERSATIONS_BY_TIME_INDEX.name)]);
-    if (grants.idempotencyTable) fn.allowDynamo(grants.idempotencyTable, [this.data.idempotencyTable.tableArn]);
-    if (grants.putEvents) fn.allowPutEvents(this.events.bus);
-    if (grants.postToConnections) fn.allowPostToConnections(this.webSocketApi.stage);
+  /** Grants a function exactly what its adapters do (functions/wiring), each resource a single ARN. */
+  private grant(fn: ServiceFunction, access: Access): void {
+    const resources: Record<Exclude<AwsResource, 'webSocketConnections'>, string> = {
+      table: this.data.table.tableArn,
+      conversationIndex: this.data.indexArn(CONVERSATIONS_BY_TIME_INDEX.name),
+      idempotencyTable: this.data.idempotencyTable.tableArn,
+      eventBus: this.events.bus.eventBusArn,
+    };
+    for (const [resource, actions] of Object.entries(access) as [AwsResource, readonly AwsAction[]][]) {
+      if (resource === 'webSocketConnections') fn.allowPostToConnections(this.webSocketApi.stage);
+      else fn.allow(actions, [resources[resource]]);
+    }
   }
 }

@@ -12,14 +12,12 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { WEBSOCKET_ROUTES, type WebSocketFunctionName } from '../functions/contracts/routes.js';
+import { WEBSOCKET_ROUTES, WEBSOCKET_STAGE, type WebSocketFunctionName } from '#contracts/routes.js';
 import type { ServiceFunction } from './service-function.js';
 
 /** Where the authorizer finds the token: `wss://.../<stage>?token=<JWT>`. */
 export const WEBSOCKET_TOKEN_SOURCE = 'route.request.querystring.token';
 
-/** The stage devices connect to: `wss://{api}.execute-api.{region}.amazonaws.com/v1`. */
-export const WEBSOCKET_STAGE = 'v1';
 
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({

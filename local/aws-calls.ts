@@ -22,17 +22,16 @@ export type AwsCallInterceptor = (call: AwsCall) => void | Promise<void>;
 
 export const invocationScope = new AsyncLocalStorage<{ functionName: FunctionName }>();
 
-type MiddlewareClient = {
-  middlewareStack: {
-    add: (middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }) => void;
-  };
-};
+/** Any AWS SDK v3 client (each has its own middleware stack type; only `add` is used). */
+type MiddlewareClient = { middlewareStack: { add: (...args: never[]) => void } };
 
 const MIDDLEWARE_NAME = 'localAwsCallInterceptor';
 
 /** Adds the interceptor to a client once; calls made outside any invocation (setup code) are not reported. */
 export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallInterceptor): void => {
-  client.middlewareStack.add(
+  const add = client.middlewareStack.add as (middleware: unknown, options: { step: 'initialize'; name: string; override: boolean }) => void;
+  add.call(
+    client.middlewareStack,
     (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: { input: Record<string, unknown> }) => {
         const scope = invocationScope.getStore();

@@ -9,7 +9,9 @@ import { ENV } from '../functions/contracts/environment.js';
 import { RULE_PATTERNS } from '../functions/contracts/events.js';
 import { EVENT_TARGETS, type FunctionName } from '../functions/contracts/functions.js';
 import { WEBSOCKET_PATH } from '../functions/contracts/routes.js';
-import { sharedDocumentClient } from '../functions/adapters/dynamodb/client.js';
+import { dynamoDBClient } from '../functions/adapters/dynamodb/client.js';
+import { eventBridgeClient } from '../functions/adapters/eventbridge/client.js';
+import { managementApiClient } from '../functions/adapters/websocket/client.js';
 import { type AwsCallInterceptor, interceptAwsCalls, invocationScope } from './aws-calls.js';
 import { type BusTarget, LocalEventBus } from './event-bus.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -55,7 +57,7 @@ const EVENT_BUS_NAME = 'conversation-deletion-local';
 type HandlerModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
 
 /** Same files as the CDK stack's NodejsFunction entries; imported only after the environment is set. */
-const loadHandler = (name: FunctionName): Promise<HandlerModule> => import(`../functions/${name}/handler.ts`) as Promise<HandlerModule>;
+const loadHandler = (name: FunctionName): Promise<HandlerModule> => import(`../functions/handlers/${name}.ts`) as Promise<HandlerModule>;
 
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   // Node 20 is supported here; the SDK's notice about future versions is noise in a dev loop.
@@ -116,7 +118,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
   });
 
-  if (options.interceptAwsCalls) interceptAwsCalls(sharedDocumentClient(), options.interceptAwsCalls);
+  // The functions' shared clients (built here, from the environment just set, and reused by every handler).
+  if (options.interceptAwsCalls) {
+    for (const client of [dynamoDBClient(), eventBridgeClient(), managementApiClient()]) interceptAwsCalls(client, options.interceptAwsCalls);
+  }
 
   let stopped = false;
   return {

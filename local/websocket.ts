@@ -9,13 +9,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WEBSOCKET_PATH } from '../functions/contracts/routes.js';
+import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '../functions/contracts/routes.js';
 import type { Invoke } from './server.js';
 
 /** API Gateway's limit for a message either way (128 KB). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
 const API_ID = 'localws';
-const STAGE = 'local';
+const STAGE = WEBSOCKET_STAGE;
 const CONNECTIONS_PATH = /^\/@connections\/([^/]+)$/;
 
 type OpenConnection = { socket: WebSocket; connectedAt: Date; lastActiveAt: Date; sourceIp: string; userAgent: string };

@@ -9,7 +9,7 @@ import type { WriteRequest } from '../../functions/adapters/dynamodb/batch-write
 import { conversationFields, messageItem } from '../../functions/adapters/dynamodb/conversation-items.js';
 import { type ConversationRef, c2cConversationID } from '../../functions/contracts/ids.js';
 import { type Key, keys } from '../../functions/contracts/table.js';
-import type { Message } from '../../functions/domain/ports.js';
+import type { Message } from '../../functions/domain/ports/messages.js';
 
 export type SeededUser = {
   userID: string;

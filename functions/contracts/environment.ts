@@ -11,7 +11,10 @@ export const ENV = {
   cognitoUserPoolID: 'COGNITO_USER_POOL_ID',
   cognitoClientID: 'COGNITO_CLIENT_ID',
   jwtIssuer: 'JWT_ISSUER',
+  /** Comma-separated audiences; a token must carry one of them (`aud`, or `client_id` of a Cognito access token). */
   jwtAudience: 'JWT_AUDIENCE',
+  /** The issuer's JWKS URL; when unset, read from the issuer's OpenID discovery document. */
+  jwtJwksUri: 'JWT_JWKS_URI',
   /** WebSocket authorizer, local only: the local runner's HS256 key (base64). */
   localJwtKey: 'LOCAL_JWT_KEY',
   /** How long functions may cache the app settings, in seconds. */
@@ -22,7 +25,9 @@ export const ENV = {
   eventbridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
 } as const;
 
-export const requireEnv = (name: string): string => {
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+export const requireEnv = (name: EnvName): string => {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;

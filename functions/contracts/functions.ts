@@ -1,5 +1,6 @@
 /**
- * Every Lambda function of the service: its code lives in `functions/<name>/handler.ts` and exports `handler`.
+ * Every Lambda function of the service: its handler is `functions/handlers/<name>.ts` (exports `handler`) and its
+ * declaration (adapters, hence grants and environment) `functions/wiring/<name>.ts`.
  * HTTP functions get their routes from routes.ts; event functions are the targets of the rules named here.
  * The CDK stack creates one NodejsFunction per entry; the local runner loads the same files.
  */
@@ -17,4 +18,4 @@ export const EVENT_TARGETS = [
 export const FUNCTION_NAMES = [...HTTP_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...EVENT_TARGETS.map((t) => t.function)] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export const handlerEntry = (name: FunctionName): string => `functions/${name}/handler.ts`;
+export const handlerEntry = (name: FunctionName): string => `functions/handlers/${name}.ts`;

@@ -30,6 +30,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
 /** The WebSocket API: devices connect at this path locally (API Gateway WebSocket stage URL in the cloud). */
 export const WEBSOCKET_PATH = '/v1/ws';
 
+/** The WebSocket API's stage: `wss://{api}.execute-api.{region}.amazonaws.com/v1` (the local runner uses the same name). */
+export const WEBSOCKET_STAGE = 'v1';
+
 /** WebSocket routes and their functions; `$connect` is guarded by the Lambda authorizer `ws-authorizer`. */
 export const WEBSOCKET_FUNCTIONS = ['ws-authorizer', 'ws-connect', 'ws-disconnect'] as const;
 export type WebSocketFunctionName = (typeof WEBSOCKET_FUNCTIONS)[number];

@@ -23,7 +23,10 @@ import {
   type PurgeTarget,
 } from '#contracts/events.js';
 import { type ConversationRef, parseConversationID } from '#contracts/ids.js';
-import type { Clock, DeletionRepository, EventPublisher, HistoryPurger, OutgoingEvent, Tombstone } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { DeletionRepository, Tombstone } from './ports/deletions.js';
+import type { EventPublisher, OutgoingEvent } from './ports/events.js';
+import type { HistoryPurger } from './ports/history-purge.js';
 import { estimatePurgeSize, purgeHistory } from './purge-history.js';
 
 export type DeletionOptions = {

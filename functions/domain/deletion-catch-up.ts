@@ -12,8 +12,9 @@
 import { ValidationError } from '#contracts/errors.js';
 import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 import type { SyncDeletionsPage } from '#contracts/push-messages.js';
-import type { Clock } from './ports.js';
-import type { DeletionLog, SettingsReader } from './sync-ports.js';
+import type { Clock } from './ports/clock.js';
+import type { DeletionLog } from './ports/deletion-log.js';
+import type { SettingsReader } from './ports/settings.js';
 
 /** Longer than a deletion request can run (API Gateway's 30 s integration timeout), with room to spare. */
 export const SETTLE_SECONDS = 60;

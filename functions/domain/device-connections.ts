@@ -5,8 +5,8 @@
 import { parseOptionalHeader } from '#contracts/api-schemas.js';
 import { principalFromClaims } from '#contracts/auth.js';
 import { ValidationError } from '#contracts/errors.js';
-import type { Clock } from './ports.js';
-import { type ConnectionRegistry, type DeviceConnection, TokenRejectedError, type TokenVerifier } from './sync-ports.js';
+import type { Clock } from './ports/clock.js';
+import { type ConnectionRegistry, type DeviceConnection, TokenRejectedError, type TokenVerifier } from './ports/devices.js';
 
 /**
  * How long a registry entry lives without a $disconnect. API Gateway closes a WebSocket after 2 hours at most,
@@ -59,7 +59,7 @@ export const authorizeDevice = async (
 
 /** `$connect`: registers the connection under its user (the authorizer already vouched for both IDs). */
 export const connectDevice = async (
-  deps: { connections: ConnectionRegistry; clock: Clock },
+  deps: { connections: Pick<ConnectionRegistry, 'register'>; clock: Clock },
   input: { connectionID: string; device: Partial<AuthorizedDevice> | undefined },
 ): Promise<DeviceConnection> => {
   const { userID, deviceID } = input.device ?? {};
@@ -78,7 +78,7 @@ export const connectDevice = async (
 };
 
 /** `$disconnect`: removes the connection's entries; a connection never registered is fine (already gone). */
-export const disconnectDevice = (deps: { connections: ConnectionRegistry }, input: { connectionID: string }) =>
+export const disconnectDevice = (deps: { connections: Pick<ConnectionRegistry, 'remove'> }, input: { connectionID: string }) =>
   deps.connections.remove(input.connectionID);
 
 /** Entries still alive at `now` (DynamoDB TTL removes expired items up to days later). */

@@ -1,10 +1,11 @@
 import { MAX_GROUP_MEMBERS } from '#contracts/api-schemas.js';
 import { ValidationError } from '#contracts/errors.js';
-import type { Clock, GroupRepository } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { GroupRepository } from './ports/groups.js';
 
 /** `POST /v1/groups`: the caller creates a group and becomes a member. */
 export const createGroup = async (
-  deps: { groups: GroupRepository; clock: Clock },
+  deps: { groups: Pick<GroupRepository, 'createGroup'>; clock: Clock },
   input: { callerID: string; groupID: string; memberList: string[] },
 ) => {
   const memberList = [...new Set([input.callerID, ...input.memberList])];

@@ -6,21 +6,27 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ApiError, ForbiddenError, NotFoundError, ValidationError } from '#contracts/errors.js';
 import { type ConversationRef, SYSTEM_CONVERSATION_ID, c2cConversationID, parseConversationID } from '#contracts/ids.js';
-import type { Clock, ConversationRepository, GroupRepository, Message, MessageRepository, Page, PageRequest } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { ConversationRepository } from './ports/conversations.js';
+import type { GroupRepository } from './ports/groups.js';
+import type { Message, MessageRepository } from './ports/messages.js';
+import type { Page, PageRequest } from './ports/pages.js';
 
 /** Parallel conversation updates per message (a group has up to 500 members). */
 const FAN_OUT_CONCURRENCY = 32;
 
-export type MessagingDeps = {
-  messages: MessageRepository;
-  conversations: ConversationRepository;
-  groups: GroupRepository;
-  clock: Clock;
-};
+/** What writing a message takes: a sequence, the copies, each owner's conversation item. */
+export type MessageWriter = Pick<MessageRepository, 'allocateSequence' | 'putMessageCopies' | 'applyToConversation'>;
+
+export type SendMessageDeps = { messages: MessageWriter; groups: Pick<GroupRepository, 'listMembers'>; clock: Clock };
+export type SystemNotificationDeps = { messages: MessageWriter; clock: Clock };
+export type HistoryDeps = { messages: Pick<MessageRepository, 'listMessages'>; conversations: Pick<ConversationRepository, 'getClearPoint'> };
+/** Everything the messaging use cases use together (tests build this). */
+export type MessagingDeps = SendMessageDeps & HistoryDeps;
 
 type Recipient = { ownerUserID: string; ref: ConversationRef; unreadIncrement: 0 | 1 };
 
-const deliver = async (deps: MessagingDeps, timelineOwner: string, timeline: ConversationRef, from: string, text: string, recipients: Recipient[]) => {
+const deliver = async (deps: SystemNotificationDeps, timelineOwner: string, timeline: ConversationRef, from: string, text: string, recipients: Recipient[]) => {
   const sequence = await deps.messages.allocateSequence(timelineOwner, timeline);
   const base = { messageID: randomUUID(), sequence, from, text, createdAt: deps.clock.now().toISOString() };
   const copies = recipients.map((r) => ({
@@ -39,7 +45,7 @@ const deliver = async (deps: MessagingDeps, timelineOwner: string, timeline: Con
 };
 
 /** `POST /v1/messages`: a C2C message (sender and receiver get a copy) or a group message (every member does). */
-export const sendMessage = async (deps: MessagingDeps, input: { senderID: string; conversationID: string; text: string }): Promise<Message> => {
+export const sendMessage = async (deps: SendMessageDeps, input: { senderID: string; conversationID: string; text: string }): Promise<Message> => {
   const ref = parseConversationID(input.conversationID);
   if (!ref || ref.type === 'SYSTEM') throw new ValidationError('INVALID_CONVERSATION_ID', `cannot send to ${JSON.stringify(input.conversationID)}`);
   let recipients: Recipient[];
@@ -64,7 +70,7 @@ export const sendMessage = async (deps: MessagingDeps, input: { senderID: string
 };
 
 /** `POST /v1/admin/system-notifications`: one message into each user's @TIM#SYSTEM conversation. */
-export const sendSystemNotification = async (deps: MessagingDeps, input: { userIDList: string[]; text: string }) => {
+export const sendSystemNotification = async (deps: SystemNotificationDeps, input: { userIDList: string[]; text: string }) => {
   const userIDs = [...new Set(input.userIDList)];
   const ref: ConversationRef = { type: 'SYSTEM', conversationID: SYSTEM_CONVERSATION_ID };
   const limit = pLimit(FAN_OUT_CONCURRENCY);
@@ -81,7 +87,7 @@ export const sendSystemNotification = async (deps: MessagingDeps, input: { userI
 
 /** `GET /v1/conversations/{id}/messages`: the caller's copies after the conversation's clear point, newest first. */
 export const listMessages = async (
-  deps: MessagingDeps,
+  deps: HistoryDeps,
   input: { userID: string; conversationID: string; page: PageRequest },
 ): Promise<Page<Message>> => {
   const ref = parseConversationID(input.conversationID);

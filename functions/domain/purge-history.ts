@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { PurgeTarget } from '#contracts/events.js';
-import type { HistoryPurger } from './ports.js';
+import type { HistoryPurger } from './ports/history-purge.js';
 
 /** Conversations purged at once; each one also deletes its own chunks in parallel. */
 const CONVERSATION_CONCURRENCY = 4;

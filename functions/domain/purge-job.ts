@@ -4,7 +4,9 @@
  * Safe to re-drive: every target's cursor only ever moves past confirmed deletions.
  */
 import { DETAIL_TYPES, type HistoryPurgedDetail, type HistoryPurgeRequestedDetail } from '#contracts/events.js';
-import type { Clock, EventPublisher, HistoryPurger } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { EventPublisher } from './ports/events.js';
+import type { HistoryPurger } from './ports/history-purge.js';
 import { purgeHistory } from './purge-history.js';
 
 /** A run made no progress at all: rather than re-publish forever, fail so the event is retried, then dead-lettered. */

@@ -14,8 +14,10 @@ import pLimit from 'p-limit';
 import type { ConversationsDeletedDetail } from '#contracts/events.js';
 import { conversationDeletedMessage, noticeOf } from '#contracts/push-messages.js';
 import { liveConnections } from './device-connections.js';
-import type { Clock } from './ports.js';
-import type { ConnectionGateway, ConnectionRegistry, DeviceConnection, PushProgress, SettingsReader } from './sync-ports.js';
+import type { Clock } from './ports/clock.js';
+import type { PushProgress } from './ports/deletion-log.js';
+import type { ConnectionGateway, ConnectionRegistry, DeviceConnection } from './ports/devices.js';
+import type { SettingsReader } from './ports/settings.js';
 
 /** Posts in flight at once; a user rarely has more devices, and this bounds sockets for the odd one that has. */
 const POST_CONCURRENCY = 64;
@@ -25,7 +27,7 @@ export const GONE_GRACE_MS = 30_000;
 
 export type PushDeps = {
   settings: SettingsReader;
-  connections: ConnectionRegistry;
+  connections: Pick<ConnectionRegistry, 'listForUser' | 'removeForUser'>;
   gateway: ConnectionGateway;
   progress: PushProgress;
   clock: Clock;

@@ -3,8 +3,8 @@
  * through a short-lived cache, so that a busy push function does not read the settings item on every event.
  */
 import type { AppSettings, SettingsUpdate } from '#contracts/settings.js';
-import type { Clock } from './ports.js';
-import type { SettingsReader, SettingsRepository, StoredSettings } from './sync-ports.js';
+import type { Clock } from './ports/clock.js';
+import type { SettingsReader, SettingsRepository, StoredSettings } from './ports/settings.js';
 
 /** `GET /v1/admin/settings`: always the stored value, never a cached one. */
 export const getSettings = (deps: { settingsStore: SettingsRepository }): Promise<StoredSettings> => deps.settingsStore.read();

@@ -7,6 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/contracts/environment.js';
+import { FUNCTIONS } from '../../functions/wiring/index.js';
 import { CONTEXT_KEYS, ConfigError, configFromContext } from '../../lib/config.js';
 import { type Synthesized, synthesize } from '../support/cdk.js';
 
@@ -57,12 +58,14 @@ describe('an existing OIDC provider', () => {
     expect(authorizer).toMatchObject({ [ENV.jwtIssuer]: ISSUER, [ENV.jwtAudience]: 'chat-app,chat-admin' });
     expect(authorizer[ENV.cognitoUserPoolID]).toBeUndefined();
     for (const fn of stack.functions.values()) {
-      expect(resources[fn.logicalId]!.Properties.Environment.Variables, fn.name).toMatchObject({
-        [ENV.userIDClaim]: 'preferred_username',
-        [ENV.settingsCacheSeconds]: '30',
-        POWERTOOLS_LOG_LEVEL: 'DEBUG',
-      });
+      const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
+      expect(variables.POWERTOOLS_LOG_LEVEL, fn.name).toBe('DEBUG');
+      // Each function gets the options its declaration reads, and only those.
+      const reads = FUNCTIONS[fn.name].environment;
+      expect(variables[ENV.userIDClaim], fn.name).toBe(reads.includes(ENV.userIDClaim) ? 'preferred_username' : undefined);
+      expect(variables[ENV.settingsCacheSeconds], fn.name).toBe(reads.includes(ENV.settingsCacheSeconds) ? '30' : undefined);
     }
+    expect(resources[stack.functions.get('sync')!.logicalId]!.Properties.Environment.Variables[ENV.settingsCacheSeconds]).toBe('30');
   });
 });
 

@@ -6,7 +6,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_GROUP } from '../../functions/contracts/auth.js';
-import { ENV } from '../../functions/contracts/environment.js';
+import { ENV, type EnvName } from '../../functions/contracts/environment.js';
+import { FUNCTIONS } from '../../functions/wiring/index.js';
 import { RULE_PATTERNS } from '../../functions/contracts/events.js';
 import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../../functions/contracts/functions.js';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '../../functions/contracts/routes.js';
@@ -39,22 +40,31 @@ describe('functions', () => {
     expect(ofType('AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
   });
 
-  it('sets the Powertools environment, source maps and the user ID claim on every function', () => {
+  it('sets the Powertools environment and source maps on every function, and exactly the variables its declaration reads', () => {
+    const cloudValues: Partial<Record<EnvName, unknown>> = {
+      [ENV.tableName]: { Ref: idOf(stack.data.table) },
+      [ENV.idempotencyTableName]: { Ref: idOf(stack.data.idempotencyTable) },
+      [ENV.eventBusName]: { Ref: idOf(stack.events.bus) },
+      [ENV.userIDClaim]: 'username',
+      [ENV.cognitoUserPoolID]: { Ref: idOf(stack.auth.userPool!) },
+      [ENV.cognitoClientID]: { Ref: idOf(stack.auth.userPoolClient!) },
+      [ENV.websocketManagementEndpoint]: expect.anything(),
+    };
     for (const fn of stack.functions.values()) {
-      const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
-      expect(variables, fn.name).toMatchObject({
+      const { POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL, NODE_OPTIONS, ...service } = resources[fn.logicalId]!.Properties.Environment.Variables;
+      expect({ POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL, NODE_OPTIONS }, fn.name).toEqual({
         POWERTOOLS_SERVICE_NAME: 'conversation-deletion',
         POWERTOOLS_METRICS_NAMESPACE: 'ConversationDeletion',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-        [ENV.userIDClaim]: 'username',
       });
-      expect(variables[ENV.tableName], fn.name).toEqual({ Ref: idOf(stack.data.table) });
-      expect(variables[ENV.eventBusName], fn.name).toEqual({ Ref: idOf(stack.events.bus) });
-      // Only the delete function uses the idempotency table.
-      const idempotency = fn.name === 'delete-conversations' ? { Ref: idOf(stack.data.idempotencyTable) } : undefined;
-      expect(variables[ENV.idempotencyTableName], fn.name).toEqual(idempotency);
+      const expected = Object.fromEntries(FUNCTIONS[fn.name].environment.flatMap((env) => (env in cloudValues ? [[env, cloudValues[env]]] : [])));
+      expect(service, fn.name).toEqual(expected);
     }
+    // Spot checks of the derivation: the table where a DynamoDB adapter is built, the idempotency table only for deletions.
+    expect(FUNCTIONS.conversations.environment).toContain(ENV.tableName);
+    expect(FUNCTIONS['ws-authorizer'].environment).not.toContain(ENV.tableName);
+    expect(Object.values(FUNCTIONS).filter((f) => f.environment.includes(ENV.idempotencyTableName)).map((f) => f.name)).toEqual(['delete-conversations']);
   });
 
   it('gives each function its own log group kept 30 days', () => {
@@ -115,15 +125,15 @@ describe('IAM least privilege', () => {
   const baseline = ['logs:CreateLogStream on own-log-group', 'logs:PutLogEvents on own-log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
   const on = (kind: string, ...actions: string[]) => actions.map((a) => `${a} on ${kind}`);
   const expected: Record<FunctionName, string[]> = {
-    messages: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:GetItem'),
-    groups: on('table', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'),
+    messages: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:GetItem'),
+    groups: on('table', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
     conversations: on('index', 'dynamodb:Query'),
     'delete-conversations': [
       ...on('table', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'),
       ...on('idempotency-table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
       ...on('bus', 'events:PutEvents'),
     ],
-    admin: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem'),
+    admin: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'),
     sync: on('table', 'dynamodb:GetItem', 'dynamodb:Query'),
     'ws-authorizer': [],
     'ws-connect': on('table', 'dynamodb:PutItem'),

@@ -17,13 +17,16 @@ import { keys } from '../../functions/contracts/table.js';
 import { deleteConversations } from '../../functions/domain/delete-conversations.js';
 import { type MessagingDeps, listMessages, sendMessage } from '../../functions/domain/messaging.js';
 import { listConversations } from '../../functions/domain/conversations.js';
-import { type DeletionRepository, type OutgoingEvent, systemClock } from '../../functions/domain/ports.js';
+import type { ConversationRepository } from '../../functions/domain/ports/conversations.js';
+import { systemClock } from '../../functions/domain/ports/clock.js';
+import { type DeletionRepository } from '../../functions/domain/ports/deletions.js';
+import { type OutgoingEvent } from '../../functions/domain/ports/events.js';
 import { createTables } from '../../local/dynamodb-local.js';
 import { uniqueUser } from '../support/stack.js';
 
 const tableName = `t${randomUUID().slice(0, 8)}`;
 let client: DynamoDBDocumentClient;
-let messaging: MessagingDeps;
+let messaging: MessagingDeps & { conversations: ConversationRepository };
 const published: OutgoingEvent[] = [];
 const events = { publish: async (e: OutgoingEvent[]) => void published.push(...e) };
 

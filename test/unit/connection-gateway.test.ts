@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManagementApiClient } from '../../functions/adapters/websocket/client.js';
 import { ApiGatewayConnectionGateway, PostToConnectionError } from '../../functions/adapters/websocket/connection-gateway.js';
 
 let server: Server | undefined;
@@ -36,14 +37,14 @@ const fast = { baseMs: 1, capMs: 5 };
 describe('ApiGatewayConnectionGateway', () => {
   it('posts the message to /@connections/{id}', async () => {
     const api = await managementApi([{ status: 200 }]);
-    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast });
+    const gateway = new ApiGatewayConnectionGateway({ client: createManagementApiClient(api.endpoint), backoff: fast });
     expect(await gateway.post('abc=', '{"type":"x"}')).toBe('sent');
     expect(api.received).toEqual([{ path: '/@connections/abc%3D', body: '{"type":"x"}' }]);
   });
 
   it('reports a gone connection without retrying', async () => {
     const api = await managementApi([{ status: 410, type: 'GoneException' }]);
-    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast });
+    const gateway = new ApiGatewayConnectionGateway({ client: createManagementApiClient(api.endpoint), backoff: fast });
     expect(await gateway.post('c1', 'm')).toBe('gone');
     expect(api.received).toHaveLength(1);
   });
@@ -51,20 +52,20 @@ describe('ApiGatewayConnectionGateway', () => {
   it('retries throttling and 5xx, then succeeds', async () => {
     const api = await managementApi([{ status: 429, type: 'LimitExceededException' }, { status: 503, type: 'ServiceUnavailable' }, { status: 200 }]);
     let retries = 0;
-    const gateway = new ApiGatewayConnectionGateway({ endpoint: api.endpoint, backoff: fast, onRetry: () => retries++ });
+    const gateway = new ApiGatewayConnectionGateway({ client: createManagementApiClient(api.endpoint), backoff: fast, onRetry: () => retries++ });
     expect(await gateway.post('c1', 'm')).toBe('sent');
     expect([api.received.length, retries]).toEqual([3, 2]);
   });
 
   it('gives up after maxAttempts, and at once on a 403', async () => {
     const failing = await managementApi([{ status: 500, type: 'InternalServerErrorException' }]);
-    const gateway = new ApiGatewayConnectionGateway({ endpoint: failing.endpoint, backoff: fast, maxAttempts: 3 });
+    const gateway = new ApiGatewayConnectionGateway({ client: createManagementApiClient(failing.endpoint), backoff: fast, maxAttempts: 3 });
     await expect(gateway.post('c1', 'm')).rejects.toBeInstanceOf(PostToConnectionError);
     expect(failing.received).toHaveLength(3);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
 
     const forbidden = await managementApi([{ status: 403, type: 'ForbiddenException' }]);
-    const denied = new ApiGatewayConnectionGateway({ endpoint: forbidden.endpoint, backoff: fast });
+    const denied = new ApiGatewayConnectionGateway({ client: createManagementApiClient(forbidden.endpoint), backoff: fast });
     await expect(denied.post('c1', 'm')).rejects.toThrow(/after 1 attempt/);
     expect(forbidden.received).toHaveLength(1);
   });

@@ -7,7 +7,8 @@ import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwkValidationError, JwksValidationError, JwtBaseError, NotSupportedError } from 'aws-jwt-verify/error';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { ENV } from '#contracts/environment.js';
-import { TokenRejectedError, type TokenVerifier } from '#domain/sync-ports.js';
+import { TokenRejectedError, type TokenVerifier } from '#domain/ports/devices.js';
+import { defineValue } from '#wiring/define.js';
 
 /** Issuer and audience of the local runner's tokens (local/local-auth.ts signs with them). */
 export const LOCAL_TOKEN_ISSUER = 'conversation-deletion-local';
@@ -72,3 +73,9 @@ export const createTokenVerifier = (env: NodeJS.ProcessEnv = process.env): Token
   if (localKey) return new LocalTokenVerifier(localKey);
   throw new TokenVerifierConfigError();
 };
+
+/** Verifies WebSocket tokens; fetches the issuer's keys over HTTPS, no AWS call. */
+export const tokenVerifier = defineValue<TokenVerifier>({
+  env: [ENV.cognitoUserPoolID, ENV.cognitoClientID, ENV.jwtIssuer, ENV.jwtAudience, ENV.jwtJwksUri, ENV.localJwtKey],
+  build: () => createTokenVerifier(),
+});

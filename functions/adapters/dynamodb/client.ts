@@ -1,6 +1,11 @@
+/**
+ * The execution environment's DynamoDB client: every DynamoDB adapter of a function (and Powertools' idempotency
+ * store) shares this one, built on first use.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from '#observability/powertools.js';
+import { ENV } from '#contracts/environment.js';
+import { tracer } from '#observability/tracer.js';
 
 export type DocumentClientOptions = {
   /** DynamoDB Local or another endpoint; in Lambda leave unset. @default process.env.DYNAMODB_ENDPOINT */
@@ -8,21 +13,27 @@ export type DocumentClientOptions = {
   region?: string;
 };
 
-export const createDocumentClient = (options: DocumentClientOptions = {}): DynamoDBDocumentClient => {
-  const endpoint = options.endpoint ?? process.env.DYNAMODB_ENDPOINT;
-  const base = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-  });
-  return DynamoDBDocumentClient.from(tracer.captureAWSv3Client(base), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+const createClient = (options: DocumentClientOptions = {}): DynamoDBClient => {
+  const endpoint = options.endpoint ?? process.env[ENV.dynamodbEndpoint];
+  return tracer.captureAWSv3Client(
+    new DynamoDBClient({
+      ...(endpoint ? { endpoint } : {}),
+      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    }),
+  );
 };
 
-let shared: DynamoDBDocumentClient | undefined;
+const toDocumentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
-/**
- * The execution environment's one client (from the environment): every repository of every composition root
- * shares it, so a function that needs both the service's and the sync's adapters still builds one at cold start.
- */
-export const sharedDocumentClient = (): DynamoDBDocumentClient => (shared ??= createDocumentClient());
+/** A client of its own (tests and tools); functions use {@link documentClient}. */
+export const createDocumentClient = (options: DocumentClientOptions = {}): DynamoDBDocumentClient => toDocumentClient(createClient(options));
+
+let base: DynamoDBClient | undefined;
+let document: DynamoDBDocumentClient | undefined;
+
+/** The shared low-level client (its middleware stack is the document client's too). */
+export const dynamoDBClient = (): DynamoDBClient => (base ??= createClient());
+
+/** The shared document client over {@link dynamoDBClient}. */
+export const documentClient = (): DynamoDBDocumentClient => (document ??= toDocumentClient(dynamoDBClient()));

@@ -1,6 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { TTL_ATTRIBUTE, keys } from '#contracts/table.js';
-import type { ConnectionRegistry, DeviceConnection } from '#domain/sync-ports.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { ConnectionRegistry, DeviceConnection } from '#domain/ports/devices.js';
 import { queryAll } from './query-all.js';
 
 /**
@@ -62,4 +65,16 @@ const toConnection = (item: Record<string, unknown>): DeviceConnection => ({
   deviceID: item.deviceID as string,
   connectedAt: item.connectedAt as string,
   expiresAt: item[TTL_ATTRIBUTE] as number,
+});
+
+export const connectionRegistry = defineAdapter<ConnectionRegistry>({
+  env: [ENV.tableName],
+  methods: {
+    // One TransactWriteItems of two Puts: IAM authorizes each Put as PutItem.
+    register: { table: ['dynamodb:PutItem'] },
+    remove: { table: ['dynamodb:DeleteItem'] },
+    removeForUser: { table: ['dynamodb:DeleteItem'] },
+    listForUser: { table: ['dynamodb:Query'] },
+  },
+  build: () => new DynamoConnectionRegistry(documentClient(), requireEnv(ENV.tableName)),
 });

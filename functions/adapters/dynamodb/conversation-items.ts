@@ -1,7 +1,9 @@
 /** Mapping between conversation/message items and the domain's types; the item attributes live here only. */
 import type { ConversationRef } from '#contracts/ids.js';
 import { CONVERSATIONS_BY_TIME_INDEX, keys } from '#contracts/table.js';
-import type { Conversation, Message, Tombstone } from '#domain/ports.js';
+import type { Conversation } from '#domain/ports/conversations.js';
+import type { Tombstone } from '#domain/ports/deletions.js';
+import type { Message } from '#domain/ports/messages.js';
 
 export type ConversationItem = {
   pk: string;

@@ -1,6 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { CONVERSATIONS_BY_TIME_INDEX, keys } from '#contracts/table.js';
-import type { Conversation, ConversationRepository, Page, PageRequest } from '#domain/ports.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { Conversation, ConversationRepository } from '#domain/ports/conversations.js';
+import type { Page, PageRequest } from '#domain/ports/pages.js';
 import { type ConversationItem, toConversation } from './conversation-items.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -43,3 +47,13 @@ export class DynamoConversationRepository implements ConversationRepository {
     return (response.Item?.clearSeq as number | undefined) ?? 0;
   }
 }
+
+export const conversationRepository = defineAdapter<ConversationRepository>({
+  env: [ENV.tableName],
+  methods: {
+    // Queried on the local secondary index only: IAM authorizes that on the index ARN.
+    listConversations: { conversationIndex: ['dynamodb:Query'] },
+    getClearPoint: { table: ['dynamodb:GetItem'] },
+  },
+  build: () => new DynamoConversationRepository(documentClient(), requireEnv(ENV.tableName)),
+});

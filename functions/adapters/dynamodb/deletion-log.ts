@@ -1,8 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeletionNotice } from '#contracts/push-messages.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys } from '#contracts/table.js';
-import type { DeletionKey, DeletionLog, DeletionLogEntry, PushProgress } from '#domain/sync-ports.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { DeletionKey, DeletionLog, DeletionLogEntry, PushProgress } from '#domain/ports/deletion-log.js';
 
 /**
  * The deletion records (`keys.deletionRecord`) read in time order: the sort key `<deletedAt ISO>#<deletionID>`
@@ -96,3 +99,15 @@ export class DynamoPushProgress implements PushProgress {
     }
   }
 }
+
+export const deletionLog = defineAdapter<DeletionLog>({
+  env: [ENV.tableName],
+  methods: { listAfter: { table: ['dynamodb:Query'] }, positionAt: {} },
+  build: () => new DynamoDeletionLog(documentClient(), requireEnv(ENV.tableName)),
+});
+
+export const pushProgress = defineAdapter<PushProgress>({
+  env: [ENV.tableName],
+  methods: { served: { table: ['dynamodb:GetItem'] }, recordServed: { table: ['dynamodb:UpdateItem'] } },
+  build: () => new DynamoPushProgress(documentClient(), requireEnv(ENV.tableName)),
+});

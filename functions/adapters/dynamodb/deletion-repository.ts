@@ -1,8 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { DELETION_RECORD_RETENTION_DAYS, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
-import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone } from '#domain/ports.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '#observability/metrics.js';
+import { METRIC } from '#observability/names.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone } from '#domain/ports/deletions.js';
 import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 import { queryAll } from './query-all.js';
@@ -114,3 +120,16 @@ export class DynamoDeletionRepository implements DeletionRepository {
     );
   }
 }
+
+export const deletionRepository = defineAdapter<DeletionRepository>({
+  env: [ENV.tableName],
+  methods: {
+    readStates: { table: ['dynamodb:BatchGetItem'] },
+    readTimelineSequences: { table: ['dynamodb:BatchGetItem'] },
+    writeTombstones: { table: ['dynamodb:BatchWriteItem'] },
+    restoreRacedConversation: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+    putDeletionRecord: { table: ['dynamodb:PutItem'] },
+  },
+  build: () =>
+    new DynamoDeletionRepository(documentClient(), requireEnv(ENV.tableName), { onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n) }),
+});

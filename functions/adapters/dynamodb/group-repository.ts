@@ -1,8 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#contracts/errors.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys } from '#contracts/table.js';
-import type { GroupRepository } from '#domain/ports.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { GroupRepository } from '#domain/ports/groups.js';
 import { batchWrite } from './batch-writer.js';
 import { queryAll } from './query-all.js';
 
@@ -56,3 +59,13 @@ export class DynamoGroupRepository implements GroupRepository {
     return new ConflictError('GROUP_EXISTS', `group ${JSON.stringify(groupID)} already exists: choose another groupID`);
   }
 }
+
+export const groupRepository = defineAdapter<GroupRepository>({
+  env: [ENV.tableName],
+  methods: {
+    // The conditional metadata Put claims the ID; members by BatchWrite.
+    createGroup: { table: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
+    listMembers: { table: ['dynamodb:Query'] },
+  },
+  build: () => new DynamoGroupRepository(documentClient(), requireEnv(ENV.tableName)),
+});

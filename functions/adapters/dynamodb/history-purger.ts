@@ -1,8 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PurgeTarget } from '#contracts/events.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys, seqFromKey, seqKey } from '#contracts/table.js';
-import type { HistoryPurger, PurgeProgress } from '#domain/ports.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '#observability/metrics.js';
+import { METRIC } from '#observability/names.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { HistoryPurger, PurgeProgress } from '#domain/ports/history-purge.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 
 export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
@@ -79,3 +85,12 @@ export class DynamoHistoryPurger implements HistoryPurger {
     }
   }
 }
+
+export const historyPurger = defineAdapter<HistoryPurger>({
+  env: [ENV.tableName],
+  methods: {
+    purgeRange: { table: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] },
+    markPurged: { table: ['dynamodb:UpdateItem'] },
+  },
+  build: () => new DynamoHistoryPurger(documentClient(), requireEnv(ENV.tableName), { onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n) }),
+});

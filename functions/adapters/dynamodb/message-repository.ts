@@ -2,8 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys, seqKey } from '#contracts/table.js';
-import type { ApplyOutcome, Message, MessageRepository, Page, PageRequest } from '#domain/ports.js';
+import { defineAdapter } from '#wiring/define.js';
+import { documentClient } from './client.js';
+import type { ApplyOutcome, Message, MessageRepository } from '#domain/ports/messages.js';
+import type { Page, PageRequest } from '#domain/ports/pages.js';
 import { batchWrite } from './batch-writer.js';
 import { type ConversationItem, conversationFields, messageItem, setClause, toMessage } from './conversation-items.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -106,3 +110,15 @@ export class DynamoMessageRepository implements MessageRepository {
     return { items: (response.Items ?? []).map(toMessage), nextCursor: encodeCursor(response.LastEvaluatedKey) };
   }
 }
+
+export const messageRepository = defineAdapter<MessageRepository>({
+  env: [ENV.tableName],
+  methods: {
+    allocateSequence: { table: ['dynamodb:UpdateItem'] },
+    putMessageCopies: { table: ['dynamodb:BatchWriteItem'] },
+    // Deletes a copy that landed after its conversation was cleared.
+    applyToConversation: { table: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    listMessages: { table: ['dynamodb:Query'] },
+  },
+  build: () => new DynamoMessageRepository(documentClient(), requireEnv(ENV.tableName)),
+});

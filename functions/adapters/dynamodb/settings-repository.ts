@@ -1,7 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AppSettings, settingsFromStored } from '#contracts/settings.js';
+import { ENV, requireEnv } from '#contracts/environment.js';
+import { type AppSettings, DEFAULT_SETTINGS_CACHE_SECONDS, settingsFromStored } from '#contracts/settings.js';
 import { keys } from '#contracts/table.js';
-import type { SettingsRepository, StoredSettings } from '#domain/sync-ports.js';
+import { systemClock } from '#domain/ports/clock.js';
+import type { SettingsReader, SettingsRepository, StoredSettings } from '#domain/ports/settings.js';
+import { createCachedSettingsReader } from '#domain/settings.js';
+import { defineAdapter, defineValue } from '#wiring/define.js';
+import { documentClient } from './client.js';
 
 /** The app's settings as one item (`keys.settings()`), one attribute per setting. */
 export class DynamoSettingsRepository implements SettingsRepository {
@@ -38,3 +43,40 @@ const toStored = (item: Record<string, unknown> | undefined): StoredSettings => 
   updatedAt: typeof item?.updatedAt === 'string' ? item.updatedAt : null,
   updatedBy: typeof item?.updatedBy === 'string' ? item.updatedBy : null,
 });
+
+export class SettingsCacheConfigError extends Error {
+  public constructor(value: string) {
+    super(`${ENV.settingsCacheSeconds}=${JSON.stringify(value)} is not a number of seconds (0 or more)`);
+    this.name = 'SettingsCacheConfigError';
+  }
+}
+
+/** How long a function may use the settings it read: SETTINGS_CACHE_SECONDS, else 10 s. */
+export const settingsCacheSeconds = (env: NodeJS.ProcessEnv = process.env): number => {
+  const raw = env[ENV.settingsCacheSeconds];
+  if (raw === undefined || raw === '') return DEFAULT_SETTINGS_CACHE_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new SettingsCacheConfigError(raw);
+  return seconds;
+};
+
+/** The stored settings, read and written directly (the admin routes). */
+export const settingsRepository = defineAdapter<SettingsRepository>({
+  env: [ENV.tableName],
+  methods: { read: { table: ['dynamodb:GetItem'] }, update: { table: ['dynamodb:UpdateItem'] } },
+  build: () => new DynamoSettingsRepository(documentClient(), requireEnv(ENV.tableName)),
+});
+
+/** The settings as the functions that honour them read them: at most once per cache period. */
+export const cachedSettings = defineAdapter<SettingsReader>({
+  env: [ENV.tableName, ENV.settingsCacheSeconds],
+  methods: { current: { table: ['dynamodb:GetItem'] } },
+  build: () =>
+    createCachedSettingsReader(new DynamoSettingsRepository(documentClient(), requireEnv(ENV.tableName)), {
+      ttlMs: settingsCacheSeconds() * 1000,
+      clock: systemClock,
+    }),
+});
+
+/** How long functions may keep using settings they read (the admin routes show it). */
+export const settingsCachePeriod = defineValue({ env: [ENV.settingsCacheSeconds], build: () => ({ seconds: settingsCacheSeconds() }) });

@@ -2,10 +2,15 @@
  * Publishes the service's events with PutEvents, checking FailedEntryCount and re-sending only the entries
  * that failed, with jittered backoff. Throws if any entry is still failing after the last attempt.
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ENV, requireEnv } from '#contracts/environment.js';
 import { EVENT_SOURCE } from '#contracts/events.js';
-import type { EventPublisher, OutgoingEvent } from '#domain/ports.js';
-import { tracer } from '#observability/powertools.js';
+import type { EventPublisher, OutgoingEvent } from '#domain/ports/events.js';
+import { metrics } from '#observability/metrics.js';
+import { METRIC } from '#observability/names.js';
+import { defineAdapter } from '#wiring/define.js';
+import { eventBridgeClient } from './client.js';
 import { chunk } from '../dynamodb/batch-writer.js';
 import { fullJitterDelay, sleep } from '../retry.js';
 
@@ -20,11 +25,10 @@ export class EventPublishError extends Error {
 
 export type EventBridgePublisherOptions = {
   eventBusName: string;
-  /** Local bus or another endpoint. @default process.env.EVENTBRIDGE_ENDPOINT */
-  endpoint?: string;
   /** @default 5 */
   maxAttempts?: number;
   onRetry?: (failedEntries: number) => void;
+  /** @default the execution environment's shared client */
   client?: EventBridgeClient;
 };
 
@@ -32,10 +36,7 @@ export class EventBridgePublisher implements EventPublisher {
   private readonly client: EventBridgeClient;
 
   public constructor(private readonly options: EventBridgePublisherOptions) {
-    const endpoint = options.endpoint ?? process.env.EVENTBRIDGE_ENDPOINT;
-    this.client =
-      options.client ??
-      tracer.captureAWSv3Client(new EventBridgeClient({ ...(endpoint ? { endpoint } : {}), region: process.env.AWS_REGION ?? 'us-east-1' }));
+    this.client = options.client ?? eventBridgeClient();
   }
 
   public async publish(events: OutgoingEvent[]): Promise<void> {
@@ -67,3 +68,11 @@ export class EventBridgePublisher implements EventPublisher {
     throw new EventPublishError(`${pending.length} event(s) not accepted by EventBridge after ${maxAttempts} attempts (${lastError})`);
   }
 }
+
+/** PutEvents on the service's bus. */
+export const eventPublisher = defineAdapter<EventPublisher>({
+  env: [ENV.eventBusName],
+  methods: { publish: { eventBus: ['events:PutEvents'] } },
+  build: () =>
+    new EventBridgePublisher({ eventBusName: requireEnv(ENV.eventBusName), onRetry: (n) => metrics.addMetric(METRIC.eventRetries, MetricUnit.Count, n) }),
+});

@@ -4,13 +4,18 @@
  * throttling, 5xx and network errors are retried with capped, fully jittered backoff.
  */
 import {
-  ApiGatewayManagementApiClient,
+  type ApiGatewayManagementApiClient,
   GoneException,
   LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { ConnectionGateway, PostOutcome } from '#domain/sync-ports.js';
-import { tracer } from '#observability/powertools.js';
+import type { ConnectionGateway, PostOutcome } from '#domain/ports/devices.js';
+import { ENV } from '#contracts/environment.js';
+import { metrics } from '#observability/metrics.js';
+import { METRIC } from '#observability/names.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { defineAdapter } from '#wiring/define.js';
+import { managementApiClient } from './client.js';
 import { type BackoffOptions, fullJitterDelay, isRetryableAwsError, sleep } from '../retry.js';
 
 export class PostToConnectionError extends Error {
@@ -21,8 +26,8 @@ export class PostToConnectionError extends Error {
 }
 
 export type ApiGatewayConnectionGatewayOptions = {
-  /** https://{api}.execute-api.{region}.amazonaws.com/{stage}, or the local runner's URL. */
-  endpoint: string;
+  /** A client of the stage's management endpoint, with SDK retries off (see websocket/client.ts). */
+  client: ApiGatewayManagementApiClient;
   /** Tries per post, the first included. @default 4 */
   maxAttempts?: number;
   /** @default { baseMs: 50, capMs: 1000 } */
@@ -36,14 +41,7 @@ export class ApiGatewayConnectionGateway implements ConnectionGateway {
   private readonly encoder = new TextEncoder();
 
   public constructor(private readonly options: ApiGatewayConnectionGatewayOptions) {
-    this.client = tracer.captureAWSv3Client(
-      new ApiGatewayManagementApiClient({
-        endpoint: options.endpoint,
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        // The retries below are the only ones, so their count and backoff are what the docs say.
-        maxAttempts: 1,
-      }),
-    );
+    this.client = options.client;
   }
 
   public async post(connectionID: string, message: string): Promise<PostOutcome> {
@@ -68,3 +66,11 @@ export class ApiGatewayConnectionGateway implements ConnectionGateway {
     }
   }
 }
+
+/** PostToConnection on the stage's `@connections/{id}` (IAM: execute-api:ManageConnections on POST). */
+export const connectionGateway = defineAdapter<ConnectionGateway>({
+  env: [ENV.websocketManagementEndpoint],
+  methods: { post: { webSocketConnections: ['execute-api:ManageConnections'] } },
+  build: () =>
+    new ApiGatewayConnectionGateway({ client: managementApiClient(), onRetry: () => metrics.addMetric(METRIC.pushRetries, MetricUnit.Count, 1) }),
+});

@@ -1,0 +1,11 @@
+/** The execution environment's EventBridge client, built on first use. */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ENV } from '#contracts/environment.js';
+import { tracer } from '#observability/tracer.js';
+
+let shared: EventBridgeClient | undefined;
+
+export const eventBridgeClient = (): EventBridgeClient => {
+  const endpoint = process.env[ENV.eventbridgeEndpoint];
+  return (shared ??= tracer.captureAWSv3Client(new EventBridgeClient({ ...(endpoint ? { endpoint } : {}), region: process.env.AWS_REGION ?? 'us-east-1' })));
+};

@@ -1,0 +1,45 @@
+/** Deleting conversations: their state before, the tombstones that replace them, the durable record. */
+import type { ConversationsDeletedDetail } from '#contracts/events.js';
+import type { ConversationRef } from '#contracts/ids.js';
+
+/** What the store knows of one of a user's conversations before a deletion. */
+export type ConversationState = {
+  /** The conversation is in the user's list (not absent, not a tombstone). */
+  live: boolean;
+  /** Messages with sequence <= clearSeq are hidden for this user (0: none). */
+  clearSeq: number;
+  /** Messages with sequence <= deletedSeq predate the last deletion and may not re-create it. */
+  deletedSeq: number;
+  /** Message copies with sequence <= purgedSeq are physically gone. */
+  purgedSeq: number;
+  /** The timeline's newest allocated sequence (0: no message ever). */
+  timelineSeq: number;
+};
+
+/** What a deletion leaves in place of a conversation: hidden from the list, remembering its clear point. */
+export type Tombstone = {
+  conversationID: string;
+  deletedSeq: number;
+  clearSeq: number;
+  purgedSeq: number;
+  deletedAt: string;
+};
+
+/** What the durable record of a deletion keeps: the event's facts plus each conversation's clear point. */
+export type DeletionRecord = Omit<ConversationsDeletedDetail, 'historyPurge'> & { clearPoints: Record<string, number> };
+
+export interface DeletionRepository {
+  /** Consistent reads of each conversation's state and its timeline's newest sequence. */
+  readStates(userID: string, refs: ConversationRef[]): Promise<Map<string, ConversationState>>;
+  /** Newest allocated sequence of each timeline (consistent). */
+  readTimelineSequences(userID: string, refs: ConversationRef[]): Promise<Map<string, number>>;
+  /** Replaces conversation items with tombstones in parallel batches; returns the ones not written, with why. */
+  writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, string>>;
+  /**
+   * Re-creates a conversation from messages with sequence > deletedSeq (the deletion's own), for a message that
+   * raced with the deletion and whose conversation update the tombstone overwrote; never over a newer deletion's
+   * tombstone. Returns true if it found messages to restore from.
+   */
+  restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean>;
+  putDeletionRecord(record: DeletionRecord): Promise<void>;
+}

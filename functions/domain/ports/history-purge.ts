@@ -1,0 +1,17 @@
+/** Physically removing a user's cleared message copies. */
+import type { PurgeTarget } from '#contracts/events.js';
+
+export type PurgeProgress = {
+  /** Message copies deleted in this call. */
+  deleted: number;
+  /** Every copy with sequence <= afterSeq is confirmed gone (the resume cursor). */
+  afterSeq: number;
+  done: boolean;
+};
+
+export interface HistoryPurger {
+  /** Deletes the user's copies in (target.afterSeq, target.clearSeq] until done or the deadline. */
+  purgeRange(userID: string, target: PurgeTarget, deadline: number): Promise<PurgeProgress>;
+  /** Records that everything up to clearSeq is gone (used to size later purges). */
+  markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { pageQuery, parseOrThrow } from '#contracts/api-schemas.js';
+import { listConversations } from '#domain/conversations.js';
+import { httpHandler, queryOf } from '#middleware/http-handler.js';
+import { conversationsFunction } from '#wiring/conversations.js';
+
+const deps = conversationsFunction.build();
+
+export const handler = httpHandler({
+  'GET /v1/conversations': async (event, context) => {
+    const query = parseOrThrow(pageQuery, queryOf(event), 'query', 'INVALID_QUERY');
+    return { data: await listConversations(deps, { userID: context.principal.userID, ...query }) };
+  },
+});

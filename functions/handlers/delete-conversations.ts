@@ -1,0 +1,69 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { conversationIDSchema, deleteOneQuery, parseDeleteConversationsBody, parseOptionalHeader, parseOrThrow } from '#contracts/api-schemas.js';
+import { type DeleteConversationsInput, type DeletionDeps, deleteConversations } from '#domain/delete-conversations.js';
+import { httpHandler, headerOf, pathParameter, queryOf } from '#middleware/http-handler.js';
+import type { HttpContext, HttpEvent } from '#middleware/http-middlewares.js';
+import { logger } from '#observability/logger.js';
+import { METRIC, metrics, MetricUnit } from '#observability/metrics.js';
+import { deleteConversationsFunction } from '#wiring/delete-conversations.js';
+
+const { idempotency, ...deps } = deleteConversationsFunction.build();
+const observedMetric = { raceRepaired: METRIC.raceRepairs, purgeDeferred: METRIC.purgesDeferred, purgedInline: METRIC.messagesPurged } as const;
+const deletionDeps: DeletionDeps = {
+  ...deps,
+  observe: (name, count) => metrics.addMetric(observedMetric[name], MetricUnit.Count, count),
+};
+
+const idempotencyConfig = new IdempotencyConfig({
+  // Keys are scoped to the user: another user's identical key is an unrelated request.
+  eventKeyJmesPath: '[userID, idempotencyKey]',
+  // The same key with another request is refused (409), never replayed.
+  payloadValidationJmesPath: 'request',
+  expiresAfterSeconds: 24 * 3600,
+});
+
+const deleteOnce = makeIdempotent(
+  async (call: { userID: string; idempotencyKey: string; request: DeleteConversationsInput }) => deleteConversations(deletionDeps, call.request),
+  { persistenceStore: idempotency, config: idempotencyConfig },
+);
+
+const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteConversationsInput, 'userID' | 'originDeviceID'>) => {
+  const input: DeleteConversationsInput = {
+    ...request,
+    userID: context.principal.userID,
+    originDeviceID: parseOptionalHeader('X-Device-ID', headerOf(event, 'x-device-id')),
+  };
+  const idempotencyKey = parseOptionalHeader('Idempotency-Key', headerOf(event, 'idempotency-key'));
+  idempotencyConfig.registerLambdaContext(context);
+  const outcome = idempotencyKey
+    ? await deleteOnce({ userID: input.userID, idempotencyKey, request: input })
+    : await deleteConversations(deletionDeps, input);
+  const counts = { deleted: 0, absent: 0, failed: 0 };
+  for (const r of outcome.results) counts[r.status]++;
+  metrics.addMetric(METRIC.conversationsDeleted, MetricUnit.Count, counts.deleted);
+  metrics.addMetric(METRIC.conversationsAbsent, MetricUnit.Count, counts.absent);
+  logger.info('conversations deleted', {
+    deletionID: outcome.deletionID,
+    userID: input.userID,
+    ...counts,
+    clearHistoryMessage: input.clearHistoryMessage,
+    historyPurge: outcome.historyPurge,
+    withIdempotencyKey: idempotencyKey !== null,
+  });
+  return outcome;
+};
+
+export const handler = httpHandler({
+  'POST /v1/conversations/delete': async (event, context) => {
+    const request = parseDeleteConversationsBody(context.body);
+    const outcome = await run(event, context, { conversationIDList: request.conversationIDList, clearHistoryMessage: request.clearHistoryMessage });
+    const { conversationIDList, results, historyPurge, deletedAt } = outcome;
+    return { data: request.single ? { conversationID: conversationIDList[0], results, historyPurge, deletedAt } : { conversationIDList, results, historyPurge, deletedAt } };
+  },
+  'DELETE /v1/conversations/{conversationID}': async (event, context) => {
+    const conversationID = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
+    const query = parseOrThrow(deleteOneQuery, queryOf(event), 'query', 'INVALID_QUERY');
+    const outcome = await run(event, context, { conversationIDList: [conversationID], clearHistoryMessage: query.clearHistoryMessage ?? true });
+    return { data: { conversationID, results: outcome.results, historyPurge: outcome.historyPurge, deletedAt: outcome.deletedAt } };
+  },
+});

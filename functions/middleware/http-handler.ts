@@ -1,0 +1,50 @@
+/**
+ * The wiring every HTTP function shares: Powertools logging, metrics and tracing, then authentication,
+ * body parsing, the envelope and error mapping. A handler file only lists its routes.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { ApiError } from '#contracts/errors.js';
+import { logger } from '#observability/logger.js';
+import { metrics } from '#observability/metrics.js';
+import { tracer } from '#observability/tracer.js';
+import { authenticate, envelope, errorResponses, type HttpContext, type HttpEvent, jsonBody, type RouteResult } from './http-middlewares.js';
+
+export type Route = (event: HttpEvent, context: HttpContext) => Promise<RouteResult>;
+
+export const httpHandler = (routes: Record<string, Route>) =>
+  middy<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(logMetrics(metrics))
+    .use(errorResponses())
+    .use(authenticate())
+    .use(jsonBody())
+    .use(envelope())
+    .handler(async (event, context) => {
+      const route = routes[event.routeKey];
+      if (!route) throw new ApiError('ROUTE_NOT_FOUND', `no route ${event.routeKey}: see docs/api.md`);
+      return route(event, context) as never;
+    });
+
+/** Path parameters arrive percent-encoded from API Gateway (and the local runner); valid IDs never contain '%'. */
+export const pathParameter = (event: HttpEvent, name: string): string => {
+  const raw = event.pathParameters?.[name] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+};
+
+/** Query string as a plain record (API Gateway joins repeated keys with commas). */
+export const queryOf = (event: HttpEvent): Record<string, string> => ({ ...(event.queryStringParameters ?? {}) }) as Record<string, string>;
+
+export const headerOf = (event: HttpEvent, name: string): string | undefined => {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === lower) return value;
+  return undefined;
+};

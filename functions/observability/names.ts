@@ -1,0 +1,19 @@
+/** The service's names in logs, traces and metrics, and every metric name, defined once (the stack's alarms use them too). */
+export const SERVICE_NAME = 'conversation-deletion';
+export const METRICS_NAMESPACE = 'ConversationDeletion';
+
+export const METRIC = {
+  conversationsDeleted: 'ConversationsDeleted',
+  conversationsAbsent: 'ConversationsAbsent',
+  conversationsFailed: 'ConversationsFailed',
+  messagesPurged: 'MessagesPurged',
+  batchRetries: 'BatchWriteRetries',
+  purgesDeferred: 'HistoryPurgesDeferred',
+  raceRepairs: 'ConversationRaceRepairs',
+  eventRetries: 'PutEventsRetries',
+  messagesSent: 'MessagesSent',
+  pushesSent: 'DeletionPushesSent',
+  pushesGone: 'DeletionPushesGone',
+  pushesFailed: 'DeletionPushesFailed',
+  pushRetries: 'DeletionPushRetries',
+} as const;

@@ -1,0 +1,16 @@
+import { clock } from '#adapters/clock.js';
+import { deletionRepository } from '#adapters/dynamodb/deletion-repository.js';
+import { historyPurger } from '#adapters/dynamodb/history-purger.js';
+import { idempotencyStore } from '#adapters/dynamodb/idempotency-store.js';
+import { eventPublisher } from '#adapters/eventbridge/event-publisher.js';
+import { defineFunction } from './define.js';
+import { HTTP_ENV, HTTP_TIMEOUT_SECONDS } from './http.js';
+
+export const deleteConversationsFunction = defineFunction({
+  name: 'delete-conversations',
+  description: 'POST /v1/conversations/delete, DELETE /v1/conversations/{id}',
+  memorySize: 1024,
+  timeoutSeconds: HTTP_TIMEOUT_SECONDS,
+  env: HTTP_ENV,
+  adapters: { deletions: deletionRepository, purger: historyPurger, events: eventPublisher, idempotency: idempotencyStore, clock },
+});
