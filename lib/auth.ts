@@ -22,7 +22,7 @@ export class Auth extends Construct {
   public readonly httpAuthorizer: HttpJwtAuthorizer;
   /** The JWT claim every function reads the user ID from. */
   public readonly userIdClaim: string;
-  /** Environment of the WebSocket authorizer: how to verify a token (Cognito pool + client, or issuer + audience). */
+  /** Environment of the WebSocket authorizer: how to verify a token (Cognito pool + client, or issuer + audiences + JWKS URL). */
   public readonly verifierEnvironment: Record<string, string>;
   /** Only in Cognito mode. */
   public readonly userPool?: UserPool;
@@ -35,7 +35,12 @@ export class Auth extends Construct {
     if (config.kind === 'oidc') {
       this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', config.issuer, { jwtAudience: config.audience });
       this.userIdClaim = config.userIdClaim;
-      this.verifierEnvironment = { [ENV.jwtIssuer]: config.issuer, [ENV.jwtAudience]: config.audience.join(',') };
+      this.verifierEnvironment = {
+        [ENV.jwtIssuer]: config.issuer,
+        [ENV.jwtAudience]: config.audience.join(','),
+        // Without it the authorizer reads the JWKS URL from the issuer's discovery document on its first token.
+        ...(config.jwksUri ? { [ENV.jwtJwksUri]: config.jwksUri } : {}),
+      };
       return;
     }
 

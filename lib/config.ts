@@ -14,8 +14,13 @@ export const CONTEXT_KEYS = {
   tableDeletionProtection: 'tableDeletionProtection',
   /** An existing OIDC issuer URL (https); with `jwtAudience`, replaces the stack's Cognito user pool. */
   jwtIssuer: 'jwtIssuer',
-  /** Comma-separated audiences (client IDs) the tokens of `jwtIssuer` must carry. */
+  /**
+   * Comma-separated audiences (client IDs): a token of `jwtIssuer` must name one of them in `aud`, or in `client_id`
+   * when it has no `aud` (a Cognito access token).
+   */
   jwtAudience: 'jwtAudience',
+  /** The JWKS URL (https) of `jwtIssuer`. @default the `jwks_uri` of the issuer's OpenID discovery document */
+  jwtJwksUri: 'jwtJwksUri',
   /** The JWT claim that is the user ID with `jwtIssuer`. @default "sub" (Cognito mode always uses "username") */
   userIdClaim: 'userIdClaim',
   /** Comma-separated browser origins allowed by CORS, e.g. `https://app.example.com`. @default none (no CORS) */
@@ -30,7 +35,10 @@ export const CONTEXT_KEYS = {
   throttleRateLimit: 'throttleRateLimit',
   /** Burst of requests of each API stage. @default 1000 */
   throttleBurstLimit: 'throttleBurstLimit',
-  /** Reserved concurrency of the background purge function; 0 leaves it unreserved. @default 10 */
+  /**
+   * Reserved concurrency of the background purge function; 0 leaves it unreserved. @default 0 (a new account's
+   * concurrency quota of 10 or 50 cannot spare a reservation: Lambda keeps 100 unreserved, and the deploy fails)
+   */
   purgeConcurrency: 'purgeConcurrency',
   /**
    * `true` (default): the stack sets the region's API Gateway CloudWatch Logs role, without which a WebSocket stage
@@ -44,7 +52,16 @@ export const CONTEXT_KEYS = {
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 /** Who signs the tokens: the stack's own Cognito user pool, or an existing OIDC provider. */
-export type AuthConfig = { kind: 'cognito' } | { kind: 'oidc'; issuer: string; audience: string[]; userIdClaim: string };
+export type AuthConfig =
+  | { kind: 'cognito' }
+  | {
+      kind: 'oidc';
+      issuer: string;
+      audience: string[];
+      userIdClaim: string;
+      /** @default none: the authorizer reads it from the issuer's discovery document */
+      jwksUri?: string;
+    };
 
 export type ServiceConfig = {
   data: { removalPolicy: RemovalPolicy; deletionProtection: boolean };
@@ -55,7 +72,7 @@ export type ServiceConfig = {
   logLevel: LogLevel;
   throttle: { rateLimit: number; burstLimit: number };
   alarmEmail?: string;
-  /** 0: no reserved concurrency. */
+  /** 0 (the default): no reserved concurrency. */
   purgeConcurrency: number;
   apiGatewayCloudWatchRole: boolean;
   settingsCacheSeconds?: number;
@@ -119,11 +136,21 @@ const httpsUrl = (key: string, value: string): string => {
 const authConfig = (node: Node): AuthConfig => {
   const issuer = text(node, CONTEXT_KEYS.jwtIssuer);
   const audience = list(node, CONTEXT_KEYS.jwtAudience);
-  if (!issuer && audience.length === 0) return { kind: 'cognito' };
+  const jwksUri = text(node, CONTEXT_KEYS.jwtJwksUri);
+  if (!issuer && audience.length === 0) {
+    if (jwksUri) throw new ConfigError(`context ${CONTEXT_KEYS.jwtJwksUri} belongs to ${CONTEXT_KEYS.jwtIssuer}: the Cognito user pool needs none`);
+    return { kind: 'cognito' };
+  }
   if (!issuer || audience.length === 0) {
     throw new ConfigError(`context ${CONTEXT_KEYS.jwtIssuer} and ${CONTEXT_KEYS.jwtAudience} go together: give both or neither`);
   }
-  return { kind: 'oidc', issuer: httpsUrl(CONTEXT_KEYS.jwtIssuer, issuer), audience, userIdClaim: text(node, CONTEXT_KEYS.userIdClaim) ?? 'sub' };
+  return {
+    kind: 'oidc',
+    issuer: httpsUrl(CONTEXT_KEYS.jwtIssuer, issuer),
+    audience,
+    userIdClaim: text(node, CONTEXT_KEYS.userIdClaim) ?? 'sub',
+    ...(jwksUri ? { jwksUri: httpsUrl(CONTEXT_KEYS.jwtJwksUri, jwksUri) } : {}),
+  };
 };
 
 const retention = (node: Node): RetentionDays => {
@@ -159,7 +186,7 @@ export const configFromContext = (node: Node): ServiceConfig => {
       burstLimit: integer(node, CONTEXT_KEYS.throttleBurstLimit, 1000, 1),
     },
     ...(alarmEmail ? { alarmEmail } : {}),
-    purgeConcurrency: integer(node, CONTEXT_KEYS.purgeConcurrency, 10, 0),
+    purgeConcurrency: integer(node, CONTEXT_KEYS.purgeConcurrency, 0, 0),
     apiGatewayCloudWatchRole: bool(node, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
     ...(settingsCache !== undefined ? { settingsCacheSeconds: integer(node, CONTEXT_KEYS.settingsCacheSeconds, 0, 0) } : {}),
   };

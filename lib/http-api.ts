@@ -3,7 +3,7 @@
  * integration per function, a throttled `$default` stage with JSON access logs, and CORS only for the origins
  * given (none by default).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -62,6 +62,8 @@ export class ServiceHttpApi extends Construct {
 
     const methods = [...new Set(HTTP_ROUTES.map((r) => r.method))];
     this.api = new HttpApi(this, 'Api', {
+      // Named after the stack: two copies of the stack in one account must not show two APIs both called "Api".
+      apiName: `${Stack.of(this).stackName}-http`,
       description: 'Conversation deletion service HTTP API',
       // The stage is created below with throttling and access logs.
       createDefaultStage: false,

@@ -4,7 +4,7 @@
  * WebSocket), `$disconnect`, and a throttled, auto-deployed stage with access logs. Routes and functions come
  * from functions/contracts/routes.ts.
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, type WebSocketRouteOptions, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -72,6 +72,8 @@ export class ServiceWebSocketApi extends Construct {
     }
 
     this.api = new WebSocketApi(this, 'Api', {
+      // Named after the stack, like the HTTP API: one account may hold several copies of the stack.
+      apiName: `${Stack.of(this).stackName}-websocket`,
       description: 'Conversation deletion service WebSocket API (deletion push to devices)',
       connectRouteOptions: routeOptions.$connect,
       disconnectRouteOptions: routeOptions.$disconnect,

@@ -1,7 +1,8 @@
 /**
  * The context options: an existing OIDC issuer instead of Cognito, CORS origins, a destroyable table, other
- * log retention, throttling and purge concurrency, and an account that already has its API Gateway logs role. One synthesis for the file;
- * the validation cases of configFromContext need none.
+ * log retention, throttling and purge concurrency, and an account that already has its API Gateway logs role. One
+ * synthesis with all of them, one more under another stack name with only a purge concurrency; the validation
+ * cases of configFromContext need none.
  */
 import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,11 +13,13 @@ import { CONTEXT_KEYS, ConfigError, configFromContext } from '../../lib/config.j
 import { type Synthesized, synthesize } from '../support/cdk.js';
 
 const ISSUER = 'https://login.example.com/realms/chat';
+const JWKS_URI = 'https://login.example.com/realms/chat/protocol/openid-connect/certs';
 
 /** Context exactly as `cdk deploy -c key=value` passes it: strings. */
 const OPTIONS: Record<string, string> = {
   [CONTEXT_KEYS.jwtIssuer]: ISSUER,
   [CONTEXT_KEYS.jwtAudience]: 'chat-app,chat-admin',
+  [CONTEXT_KEYS.jwtJwksUri]: JWKS_URI,
   [CONTEXT_KEYS.userIdClaim]: 'preferred_username',
   [CONTEXT_KEYS.corsAllowedOrigins]: 'https://app.example.com, https://admin.example.com',
   [CONTEXT_KEYS.tableRemovalPolicy]: 'destroy',
@@ -53,9 +56,9 @@ describe('an existing OIDC provider', () => {
     expect(Object.keys(template.toJSON().Outputs as object)).not.toContain('UserPoolId');
   });
 
-  it('gives the WebSocket authorizer the issuer and audiences, and every function the user ID claim', () => {
+  it('gives the WebSocket authorizer the issuer, audiences and JWKS URL, and every function the user ID claim', () => {
     const authorizer = resources[stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables;
-    expect(authorizer).toMatchObject({ [ENV.jwtIssuer]: ISSUER, [ENV.jwtAudience]: 'chat-app,chat-admin' });
+    expect(authorizer).toMatchObject({ [ENV.jwtIssuer]: ISSUER, [ENV.jwtAudience]: 'chat-app,chat-admin', [ENV.jwtJwksUri]: JWKS_URI });
     expect(authorizer[ENV.cognitoUserPoolID]).toBeUndefined();
     for (const fn of stack.functions.values()) {
       const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
@@ -64,6 +67,7 @@ describe('an existing OIDC provider', () => {
       const reads = FUNCTIONS[fn.name].environment;
       expect(variables[ENV.userIDClaim], fn.name).toBe(reads.includes(ENV.userIDClaim) ? 'preferred_username' : undefined);
       expect(variables[ENV.settingsCacheSeconds], fn.name).toBe(reads.includes(ENV.settingsCacheSeconds) ? '30' : undefined);
+      expect(variables[ENV.jwtJwksUri], fn.name).toBe(reads.includes(ENV.jwtJwksUri) ? JWKS_URI : undefined);
     }
     expect(resources[stack.functions.get('sync')!.logicalId]!.Properties.Environment.Variables[ENV.settingsCacheSeconds]).toBe('30');
   });
@@ -91,6 +95,11 @@ describe('other options', () => {
     for (const fn of stack.functions.values()) expect(resources[fn.logicalId]!.Properties.ReservedConcurrentExecutions, fn.name).toBeUndefined();
   });
 
+  it('names both APIs after the stack', () => {
+    expect(resources[idOf(stack.httpApi.api)]!.Properties.Name).toBe('Options-http');
+    expect(resources[idOf(stack.webSocketApi.api)]!.Properties.Name).toBe('Options-websocket');
+  });
+
   it('leaves the account\'s API Gateway CloudWatch Logs role alone when asked', () => {
     expect(ofType('AWS::ApiGateway::Account')).toHaveLength(0);
   });
@@ -106,10 +115,28 @@ describe('other options', () => {
   });
 });
 
+describe('a purge concurrency, in a stack of another name', () => {
+  let other: Synthesized;
+
+  beforeAll(() => {
+    other = synthesize('SecondCopy', { [CONTEXT_KEYS.purgeConcurrency]: '5' });
+  });
+
+  it('reserves that concurrency for the purge function only', () => {
+    const reserved = [...other.stack.functions.values()].map((fn) => [fn.name, other.resources[fn.logicalId]!.Properties.ReservedConcurrentExecutions]);
+    expect(reserved.filter(([, concurrency]) => concurrency !== undefined)).toEqual([['purge-history', 5]]);
+  });
+
+  it('gives its APIs names of their own, so that two copies can share an account', () => {
+    expect(other.resources[other.idOf(other.stack.httpApi.api)]!.Properties.Name).toBe('SecondCopy-http');
+    expect(other.resources[other.idOf(other.stack.webSocketApi.api)]!.Properties.Name).toBe('SecondCopy-websocket');
+  });
+});
+
 describe('configFromContext', () => {
   const configWith = (context: Record<string, unknown>) => configFromContext(new App({ context }).node);
 
-  it('defaults to Cognito, a retained and protected table, no CORS, 30-day logs and a purge concurrency of 10', () => {
+  it('defaults to Cognito, a retained and protected table, no CORS, 30-day logs and no purge concurrency', () => {
     const config = configWith({});
     expect(config).toMatchObject({
       auth: { kind: 'cognito' },
@@ -118,16 +145,29 @@ describe('configFromContext', () => {
       logRetention: 30,
       logLevel: 'INFO',
       throttle: { rateLimit: 500, burstLimit: 1000 },
-      purgeConcurrency: 10,
+      // A new account (concurrency quota 10 or 50) refuses any reservation: Lambda keeps 100 unreserved.
+      purgeConcurrency: 0,
       apiGatewayCloudWatchRole: true,
     });
     expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('reads the audiences as a list and the JWKS URL only when given', () => {
+    expect(configWith({ jwtIssuer: ISSUER, jwtAudience: ' chat-app, ,chat-admin ' }).auth).toEqual({
+      kind: 'oidc',
+      issuer: ISSUER,
+      audience: ['chat-app', 'chat-admin'],
+      userIdClaim: 'sub',
+    });
+    expect(configWith({ jwtIssuer: ISSUER, jwtAudience: 'chat-app', jwtJwksUri: JWKS_URI }).auth).toMatchObject({ jwksUri: JWKS_URI });
   });
 
   it.each([
     [{ jwtIssuer: ISSUER }, /jwtIssuer and jwtAudience go together/],
     [{ jwtAudience: 'x' }, /jwtIssuer and jwtAudience go together/],
     [{ jwtIssuer: 'http://login.example.com', jwtAudience: 'x' }, /https URL/],
+    [{ jwtIssuer: ISSUER, jwtAudience: 'x', jwtJwksUri: 'http://login.example.com/certs' }, /jwtJwksUri must be an https URL/],
+    [{ jwtJwksUri: JWKS_URI }, /jwtJwksUri belongs to jwtIssuer/],
     [{ corsAllowedOrigins: 'app.example.com' }, /corsAllowedOrigins must be a URL/],
     [{ logRetentionDays: '31' }, /retention periods/],
     [{ tableRemovalPolicy: 'snapshot' }, /retain, destroy/],
