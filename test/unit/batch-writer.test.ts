@@ -1,8 +1,11 @@
-/** The retry loop of batchWrite, driven by a scripted client (throttling cannot be produced by DynamoDB Local). */
+/**
+ * The partial-result loop of batchWrite, driven by a scripted client (throttling cannot be produced by DynamoDB
+ * Local). The scripted client has no SDK retries: what it throws is what the real client throws once its own are spent.
+ */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { batchWrite, chunk, type WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
-import { fullJitterDelay } from '../../functions/adapters/retry.js';
+import { chunk } from '../../functions/adapters/chunk.js';
+import { batchWrite, type WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
 
 const put = (i: number): WriteRequest => ({ PutRequest: { Item: { pk: 'p', sk: String(i) } } });
 
@@ -36,7 +39,17 @@ describe('batchWrite', () => {
     const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 80, backoff: { baseMs: 5, capMs: 10 } });
     expect(result.failed.map((f) => f.request)).toEqual([put(1), put(2)]);
     expect(result.failed[0]!.reason).toContain('ProvisionedThroughputExceededException');
+    expect(result.failed[0]!.reason).toContain('gave up at the deadline');
     expect(calls.length).toBeGreaterThan(2);
+  });
+
+  it('stops at its attempt cap when the deadline is far, and says so', async () => {
+    const { client, calls } = scriptedClient((requests) => requests);
+    let retried = 0;
+    const result = await batchWrite(client, [put(1)], { tableName: 't', deadline: Date.now() + 60_000, maxAttempts: 4, backoff: { baseMs: 1, capMs: 2 }, onRetry: (n) => (retried += n) });
+    expect(calls).toEqual([1, 1, 1, 1]);
+    expect([result.retries, retried]).toEqual([3, 3]);
+    expect(result.failed).toEqual([{ request: put(1), reason: 'unprocessed by DynamoDB (throttled); gave up after 4 attempts' }]);
   });
 
   it('does not retry an error that retrying cannot fix', async () => {
@@ -45,6 +58,14 @@ describe('batchWrite', () => {
     const result = await batchWrite(client, [put(1)], { tableName: 't', deadline: Date.now() + 5000 });
     expect(calls).toHaveLength(1);
     expect(result.failed[0]!.reason).toContain('ValidationException');
+  });
+
+  it('does not retry again a 5xx the SDK client has already retried', async () => {
+    const unavailable = Object.assign(new Error('try later'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500, attempts: 5 } });
+    const { client, calls } = scriptedClient(() => unavailable);
+    const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 5000 });
+    expect(calls).toEqual([2]);
+    expect(result.failed).toEqual([put(1), put(2)].map((request) => ({ request, reason: 'InternalServerError: try later' })));
   });
 
   it('keeps at most `concurrency` chunks in flight', async () => {
@@ -63,13 +84,9 @@ describe('batchWrite', () => {
   });
 });
 
-describe('backoff', () => {
-  it('is full jitter under a capped exponential bound', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const delay = fullJitterDelay(attempt, { baseMs: 10, capMs: 300 });
-      expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThanOrEqual(Math.min(300, 10 * 2 ** attempt));
-    }
+describe('chunk', () => {
+  it('splits into runs of at most the size, in order', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunk([], 25)).toEqual([]);
   });
 });

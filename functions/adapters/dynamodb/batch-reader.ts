@@ -1,11 +1,14 @@
-/** BatchGetItem with consistent reads, 100 keys a call in parallel, UnprocessedKeys retried with jittered backoff. */
+/**
+ * BatchGetItem with consistent reads, 100 keys a call in parallel; the SDK client retries a failed call,
+ * `retryPartial` re-sends only the `UnprocessedKeys`. Throws if keys are still unread after the last attempt.
+ */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Key } from '#contracts/table.js';
-import { chunk } from './batch-writer.js';
-import { fullJitterDelay, sleep } from '../retry.js';
+import { chunk } from '../chunk.js';
+import { isThrottling, retryPartial } from '../retry.js';
+import { PARTIAL_RETRY } from '../retry-policy.js';
 
 const BATCH_GET_LIMIT = 100;
-const MAX_ROUNDS = 10;
 
 export const keyString = (key: Key): string => `${key.pk}\u0000${key.sk}`;
 
@@ -14,13 +17,24 @@ export const batchGet = async (client: DynamoDBDocumentClient, tableName: string
   const found = new Map<string, Record<string, unknown>>();
   await Promise.all(
     chunk(unique, BATCH_GET_LIMIT).map(async (part) => {
-      let pending: Key[] = part;
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= MAX_ROUNDS) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after ${MAX_ROUNDS} rounds`);
-        if (round > 0) await sleep(fullJitterDelay(round - 1));
-        const response = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of response.Responses?.[tableName] ?? []) found.set(keyString(item as Key), item);
-        pending = (response.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+      const outcome = await retryPartial(part, {
+        attempt: async (pending) => {
+          try {
+            const response = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+            for (const item of response.Responses?.[tableName] ?? []) found.set(keyString(item as Key), item);
+            return (response.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+          } catch (error) {
+            // Throttled whole (DynamoDB could read none of it) after the SDK's own retries: nothing was processed.
+            if (!isThrottling(error)) throw error;
+            return pending;
+          }
+        },
+        stop: { maxAttempts: PARTIAL_RETRY.batchGet.maxAttempts },
+        backoff: PARTIAL_RETRY.batchGet.backoff,
+      });
+      if (outcome.stop === 'error') throw outcome.error;
+      if (outcome.remaining.length > 0) {
+        throw new Error(`BatchGetItem left ${outcome.remaining.length} key(s) unprocessed after ${outcome.attempts} attempts`);
       }
     }),
   );

@@ -1,11 +1,13 @@
 /**
- * BatchWriteItem done properly: chunks of 25 sent in parallel, UnprocessedItems and throttling errors
- * retried with capped exponential backoff and full jitter until everything is written or the deadline passes.
- * What is still unwritten at the deadline is returned, never silently dropped.
+ * BatchWriteItem done properly: chunks of 25 sent in parallel; the SDK client retries a failed call (throttling,
+ * 5xx, network); `retryPartial` re-sends only the `UnprocessedItems` (and a chunk DynamoDB throttled whole) until
+ * everything is written or the deadline stops it. What is still unwritten then is returned, never silently dropped.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { fullJitterDelay, isRetryableAwsError, sleep, type BackoffOptions } from '../retry.js';
+import { chunk } from '../chunk.js';
+import { isThrottling, retryPartial } from '../retry.js';
+import { type Backoff, PARTIAL_RETRY } from '../retry-policy.js';
 
 export const BATCH_WRITE_LIMIT = 25;
 
@@ -15,25 +17,25 @@ export type WriteRequest =
 
 export type BatchWriteOptions = {
   tableName: string;
-  /** Epoch ms after which no more retries start. */
+  /**
+   * Epoch ms: no retry starts after it, nor a wait that could end after it. A chunk's first attempt is always made,
+   * and one call can outlast it by the SDK's own retries (docs/reliability.md, "Retries").
+   */
   deadline: number;
   /** Chunks in flight at once. @default 16 */
   concurrency?: number;
-  backoff?: BackoffOptions;
-  /** Called once per retry round of a chunk (for metrics). */
+  /** The wait between rounds of a chunk. @default PARTIAL_RETRY.batchWrite.backoff (25 ms base, 1 s cap) */
+  backoff?: Partial<Backoff>;
+  /** Rounds per chunk, the first included: a cap, the deadline is what stops it in practice. @default 50 */
+  maxAttempts?: number;
+  /** Called once per retry round of a chunk with the number of requests re-sent (for metrics). */
   onRetry?: (unprocessed: number) => void;
 };
 
 export type BatchWriteResult = {
-  /** Requests not written when the deadline passed (or after a non-retryable error), with the reason. */
+  /** Requests not written when the loop stopped (deadline, attempt cap, or an error retrying cannot fix), with the reason. */
   failed: { request: WriteRequest; reason: string }[];
   retries: number;
-};
-
-export const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 };
 
 export const batchWrite = async (
@@ -55,36 +57,32 @@ export const batchWrite = async (
   return result;
 };
 
-const writeChunk = async (
-  client: DynamoDBDocumentClient,
-  requests: WriteRequest[],
-  options: BatchWriteOptions,
-): Promise<BatchWriteResult> => {
-  let pending = requests;
-  let lastReason = 'unprocessed by DynamoDB (throttled)';
-  for (let attempt = 0; ; attempt++) {
-    if (attempt > 0) {
-      const delay = fullJitterDelay(attempt - 1, options.backoff);
-      if (Date.now() + delay >= options.deadline) {
-        return { failed: pending.map((request) => ({ request, reason: `${lastReason}; gave up at the deadline` })), retries: attempt - 1 };
+const UNPROCESSED = 'unprocessed by DynamoDB (throttled)';
+
+const writeChunk = async (client: DynamoDBDocumentClient, requests: WriteRequest[], options: BatchWriteOptions): Promise<BatchWriteResult> => {
+  const policy = PARTIAL_RETRY.batchWrite;
+  const { onRetry } = options;
+  let lastReason = UNPROCESSED;
+  const outcome = await retryPartial(requests, {
+    attempt: async (pending) => {
+      try {
+        const response = await client.send(new BatchWriteCommand({ RequestItems: { [options.tableName]: pending as never } }));
+        lastReason = UNPROCESSED;
+        return (response.UnprocessedItems?.[options.tableName] ?? []) as WriteRequest[];
+      } catch (error) {
+        // Throttled whole (DynamoDB could write none of it) after the SDK's own retries: nothing was processed.
+        if (!isThrottling(error)) throw error;
+        lastReason = (error as Error).name;
+        return pending;
       }
-      options.onRetry?.(pending.length);
-      await sleep(delay);
-    }
-    try {
-      const response = await client.send(
-        new BatchWriteCommand({ RequestItems: { [options.tableName]: pending as never } }),
-      );
-      const unprocessed = (response.UnprocessedItems?.[options.tableName] ?? []) as WriteRequest[];
-      if (unprocessed.length === 0) return { failed: [], retries: attempt };
-      pending = unprocessed;
-      lastReason = 'unprocessed by DynamoDB (throttled)';
-    } catch (error) {
-      if (!isRetryableAwsError(error)) {
-        const reason = `${(error as Error).name}: ${(error as Error).message}`;
-        return { failed: pending.map((request) => ({ request, reason })), retries: attempt };
-      }
-      lastReason = `${(error as Error).name ?? 'error'}`;
-    }
-  }
+    },
+    stop: { deadline: options.deadline, maxAttempts: options.maxAttempts ?? policy.maxAttempts },
+    backoff: { baseMs: options.backoff?.baseMs ?? policy.backoff.baseMs, capMs: options.backoff?.capMs ?? policy.backoff.capMs },
+    ...(onRetry ? { onRetry: (pending: readonly WriteRequest[]) => onRetry(pending.length) } : {}),
+  });
+  const reason =
+    outcome.stop === 'error'
+      ? `${(outcome.error as Error).name}: ${(outcome.error as Error).message}`
+      : `${lastReason}; gave up ${outcome.stop === 'deadline' ? 'at the deadline' : `after ${outcome.attempts} attempts`}`;
+  return { failed: outcome.remaining.map((request) => ({ request, reason })), retries: outcome.attempts - 1 };
 };

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#contracts/environment.js';
 import { tracer } from '#observability/tracer.js';
+import { SDK_RETRY, sdkRetryOptions } from '../retry-policy.js';
 
 export type DocumentClientOptions = {
   /** DynamoDB Local or another endpoint; in Lambda leave unset. @default process.env.DYNAMODB_ENDPOINT */
@@ -19,6 +20,8 @@ const createClient = (options: DocumentClientOptions = {}): DynamoDBClient => {
     new DynamoDBClient({
       ...(endpoint ? { endpoint } : {}),
       region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      // Few, short retries: one BatchWriteItem's worst case adds to the write budget (docs/reliability.md).
+      ...sdkRetryOptions(SDK_RETRY.dynamodb),
     }),
   );
 };

@@ -1,6 +1,7 @@
 /**
- * Publishes the service's events with PutEvents, checking FailedEntryCount and re-sending only the entries
- * that failed, with jittered backoff. Throws if any entry is still failing after the last attempt.
+ * Publishes the service's events with PutEvents: the SDK client retries a call that failed as a whole; this checks
+ * FailedEntryCount and re-sends only the entries that failed (`retryPartial`). Throws `EventPublishError` if any entry
+ * is still failing after the last attempt, or the call itself failed after the SDK's retries.
  */
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -11,8 +12,9 @@ import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
 import { defineAdapter } from '#wiring/define.js';
 import { eventBridgeClient } from './client.js';
-import { chunk } from '../dynamodb/batch-writer.js';
-import { fullJitterDelay, sleep } from '../retry.js';
+import { chunk } from '../chunk.js';
+import { retryPartial } from '../retry.js';
+import { type Backoff, PARTIAL_RETRY } from '../retry-policy.js';
 
 const PUT_EVENTS_LIMIT = 10;
 
@@ -25,8 +27,11 @@ export class EventPublishError extends Error {
 
 export type EventBridgePublisherOptions = {
   eventBusName: string;
-  /** @default 5 */
+  /** Sends of a chunk, the first included (each re-sends only the failed entries). @default 5 */
   maxAttempts?: number;
+  /** The wait between rounds. @default PARTIAL_RETRY.putEvents.backoff (50 ms base, 2 s cap) */
+  backoff?: Backoff;
+  /** Called before each round with the number of entries re-sent (for metrics). */
   onRetry?: (failedEntries: number) => void;
   /** @default the execution environment's shared client */
   client?: EventBridgeClient;
@@ -50,22 +55,30 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   private async putWithRetries(entries: PutEventsRequestEntry[]): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    let pending = entries;
+    const { onRetry } = this.options;
     let lastError = '';
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      if (attempt > 0) {
-        this.options.onRetry?.(pending.length);
-        await sleep(fullJitterDelay(attempt - 1, { baseMs: 50, capMs: 2000 }));
-      }
-      const response = await this.client.send(new PutEventsCommand({ Entries: pending }));
-      if (!response.FailedEntryCount) return;
-      // Entries come back in request order; an entry with an ErrorCode failed.
-      const results = response.Entries ?? [];
-      lastError = results.find((r) => r.ErrorCode)?.ErrorCode ?? 'unknown';
-      pending = pending.filter((_, i) => results[i]?.ErrorCode);
+    const outcome = await retryPartial(entries, {
+      attempt: async (pending) => {
+        const response = await this.client.send(new PutEventsCommand({ Entries: pending }));
+        if (!response.FailedEntryCount) return [];
+        // Entries come back in request order; an entry with an ErrorCode failed.
+        const results = response.Entries ?? [];
+        lastError = results.find((r) => r.ErrorCode)?.ErrorCode ?? 'unknown';
+        const failed = pending.filter((_, i) => results[i]?.ErrorCode);
+        // A count without the entries to match it: re-send them all rather than lose one (consumers dedupe).
+        return failed.length > 0 ? failed : pending;
+      },
+      stop: { maxAttempts: this.options.maxAttempts ?? PARTIAL_RETRY.putEvents.maxAttempts },
+      backoff: this.options.backoff ?? PARTIAL_RETRY.putEvents.backoff,
+      ...(onRetry ? { onRetry: (pending: readonly PutEventsRequestEntry[]) => onRetry(pending.length) } : {}),
+    });
+    if (outcome.stop === 'error') {
+      const e = outcome.error as Error;
+      throw new EventPublishError(`PutEvents failed: ${e.name}: ${e.message}`, { cause: outcome.error });
     }
-    throw new EventPublishError(`${pending.length} event(s) not accepted by EventBridge after ${maxAttempts} attempts (${lastError})`);
+    if (outcome.remaining.length > 0) {
+      throw new EventPublishError(`${outcome.remaining.length} event(s) not accepted by EventBridge after ${outcome.attempts} attempts (${lastError})`);
+    }
   }
 }
 
