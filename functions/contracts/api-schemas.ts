@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type ErrorCode, ValidationError } from './errors.js';
 import {
+  type ConversationRef,
   CONVERSATION_ID_HINT,
   GROUP_ID_HINT,
   SYSTEM_CONVERSATION_ID,
@@ -28,10 +29,13 @@ const coded = (code: ErrorCode, error: string | ((input: unknown) => string)) =>
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
-export const conversationIDSchema = z
-  .unknown()
-  .refine((v) => parseConversationID(v) !== undefined, coded('INVALID_CONVERSATION_ID', (v) => `${show(v)} is not a conversation ID: ${CONVERSATION_ID_HINT}`))
-  .transform((v) => v as string);
+/** A conversation ID, parsed: the handlers and the domain get a {@link ConversationRef}, never a string to re-parse. */
+export const conversationIDSchema = z.unknown().transform((v, ctx): ConversationRef => {
+  const ref = parseConversationID(v);
+  if (ref) return ref;
+  ctx.addIssue({ code: 'custom', params: { code: 'INVALID_CONVERSATION_ID' }, message: `${show(v)} is not a conversation ID: ${CONVERSATION_ID_HINT}`, input: v });
+  return z.NEVER;
+});
 
 export const userIDSchema = z
   .unknown()
@@ -66,7 +70,7 @@ const sizedList = <T extends z.ZodType>(item: T, min: number, max: number, field
 
 export const sendMessageBody = z.strictObject({
   conversationID: conversationIDSchema.refine(
-    (id) => id !== SYSTEM_CONVERSATION_ID,
+    (ref): ref is Exclude<ConversationRef, { type: 'SYSTEM' }> => ref.type !== 'SYSTEM',
     coded('CANNOT_MESSAGE_SYSTEM', `${SYSTEM_CONVERSATION_ID} is written by administrators only: use POST /v1/admin/system-notifications`),
   ),
   text: textSchema,
@@ -92,19 +96,25 @@ export const booleanFlag = (field: string) =>
     .refine((v) => typeof v === 'boolean', coded('INVALID_REQUEST', (v) => `${field} must be true or false, not ${show(v)}`))
     .transform((v) => v as boolean);
 
-/** The object form of `chat.deleteConversation(options)`. */
+/** As in the reference SDK, a deletion clears the caller's history unless told otherwise; the one place that says so. */
+const CLEAR_HISTORY_BY_DEFAULT = true;
+
+/** The object form of `chat.deleteConversation(options)`; duplicates are removed, request order kept. */
 export const deleteConversationsObject = z.strictObject({
-  conversationIDList: sizedList(conversationIDSchema, 1, MAX_DELETE_BATCH, 'conversationIDList', 'INVALID_BATCH_SIZE'),
-  clearHistoryMessage: booleanFlag('clearHistoryMessage').optional(),
+  conversationIDList: sizedList(conversationIDSchema, 1, MAX_DELETE_BATCH, 'conversationIDList', 'INVALID_BATCH_SIZE').transform((refs) => [
+    ...new Map(refs.map((r) => [r.conversationID, r])).values(),
+  ]),
+  clearHistoryMessage: booleanFlag('clearHistoryMessage').optional().transform((v) => v ?? CLEAR_HISTORY_BY_DEFAULT),
 });
 
+/**
+ * How the caller named what to delete: one ID (the string form, or `DELETE /v1/conversations/{id}`), answered with
+ * `conversationID`, or a list (the object form), answered with `conversationIDList`, as the reference SDK does.
+ */
+export type DeletionForm = 'single' | 'list';
+
 /** The whole body of `POST /v1/conversations/delete`: a conversation ID string, or the object form. */
-export type DeleteConversationsRequest = {
-  /** true when the body was a single ID string: the answer then carries `conversationID`. */
-  single: boolean;
-  conversationIDList: string[];
-  clearHistoryMessage: boolean;
-};
+export type DeleteConversationsRequest = { form: DeletionForm; conversations: ConversationRef[]; clearHistoryMessage: boolean };
 
 const queryFlag = (field: string) =>
   z
@@ -128,7 +138,7 @@ export const pageQuery = z.strictObject({
 export type PageQuery = z.infer<typeof pageQuery>;
 
 export const deleteOneQuery = z.strictObject({
-  clearHistoryMessage: queryFlag('clearHistoryMessage').optional(),
+  clearHistoryMessage: queryFlag('clearHistoryMessage').optional().transform((v) => v ?? CLEAR_HISTORY_BY_DEFAULT),
 });
 
 /**
@@ -161,7 +171,10 @@ export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown, whe
 /** Parses the body of `POST /v1/conversations/delete` (an ID string or the object form). */
 export const parseDeleteConversationsBody = (body: unknown): DeleteConversationsRequest => {
   if (typeof body === 'string') {
-    return { single: true, conversationIDList: [parseOrThrow(conversationIDSchema, body, 'body')], clearHistoryMessage: true };
+    // The string form is the object form with one ID and every option at its default.
+    const ref = parseOrThrow(conversationIDSchema, body, 'body');
+    const { conversationIDList, clearHistoryMessage } = parseOrThrow(deleteConversationsObject, { conversationIDList: [ref.conversationID] }, 'body');
+    return { form: 'single', conversations: conversationIDList, clearHistoryMessage };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError(
@@ -170,20 +183,5 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
     );
   }
   const parsed = parseOrThrow(deleteConversationsObject, body, 'body');
-  return {
-    single: false,
-    conversationIDList: [...new Set(parsed.conversationIDList)],
-    clearHistoryMessage: parsed.clearHistoryMessage ?? true,
-  };
-};
-
-/** `Idempotency-Key` and `X-Device-ID` headers: printable tokens, as clients generate them (UUIDs, ULIDs, names). */
-const HEADER_TOKEN = /^[A-Za-z0-9_.:@#-]{1,128}$/;
-
-export const parseOptionalHeader = (name: string, value: string | undefined): string | null => {
-  if (value === undefined) return null;
-  if (!HEADER_TOKEN.test(value)) {
-    throw new ValidationError('INVALID_HEADER', `header ${name} must be 1-128 characters of A-Z a-z 0-9 _ . : @ # -, not ${show(value)}`);
-  }
-  return value;
+  return { form: 'list', conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage };
 };

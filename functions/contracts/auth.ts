@@ -4,6 +4,7 @@
  * claims to the handler in `requestContext.authorizer.jwt.claims`.
  */
 
+import { ENV } from './environment.js';
 import { isUserID } from './ids.js';
 
 /** Cognito group (claim `cognito:groups`) whose members are admins; the local token sets the same claim. */
@@ -26,7 +27,7 @@ const groupsOf = (claim: unknown): string[] => {
  * The claim that holds the user ID: `sub` by default. A Cognito `sub` is a 36-character UUID, longer than a
  * chat userID may be, so the stack sets `username` (which Cognito access tokens carry) for its user pool.
  */
-export const userIDClaim = (): string => process.env.USER_ID_CLAIM || 'sub';
+export const userIDClaim = (): string => process.env[ENV.userIDClaim] || 'sub';
 
 export const principalFromClaims = (claims: Record<string, unknown> | undefined): Principal | undefined => {
   const sub = claims?.[userIDClaim()];

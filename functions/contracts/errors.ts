@@ -1,6 +1,7 @@
 /**
  * Every error the API can answer with: a stable string code, a numeric code and an HTTP status.
- * Handlers, the local runner, docs and tests all read this table.
+ * The HTTP edge (functions/middleware/http-errors.ts), the local runner, docs and tests all read this table; the
+ * code throwing an error names what went wrong (functions/domain/errors.ts), never a status.
  */
 export const ERROR_CODES = {
   INVALID_JSON: { status: 400, code: 40001 },
@@ -32,68 +33,17 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Base of every error the API reports to its caller; `details` is merged into the body. */
-export class ApiError extends Error {
+/**
+ * The request is malformed (a field, a header, a query parameter or a cursor); nothing was changed. Its code is
+ * one of the stable 400 codes above, chosen where the input is checked (the schemas name it per field).
+ */
+export class ValidationError extends Error {
   public readonly errorCode: ErrorCode;
-  public readonly details?: Record<string, unknown>;
 
-  public constructor(
-    errorCode: ErrorCode,
-    message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
-  ) {
-    super(message, { cause: options?.cause });
-    this.name = 'ApiError';
-    this.errorCode = errorCode;
-    this.details = options?.details;
-  }
-
-  public get status(): number {
-    return ERROR_CODES[this.errorCode].status;
-  }
-}
-
-/** The request is malformed; nothing was changed. */
-export class ValidationError extends ApiError {
-  public constructor(errorCode: ErrorCode, message: string) {
-    super(errorCode, message);
+  public constructor(errorCode: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ValidationError';
-  }
-}
-
-export class AuthError extends ApiError {
-  public constructor(errorCode: 'UNAUTHORIZED' | 'ADMIN_REQUIRED', message: string) {
-    super(errorCode, message);
-    this.name = 'AuthError';
-  }
-}
-
-export class NotFoundError extends ApiError {
-  public constructor(errorCode: 'GROUP_NOT_FOUND' | 'ROUTE_NOT_FOUND', message: string) {
-    super(errorCode, message);
-    this.name = 'NotFoundError';
-  }
-}
-
-export class ConflictError extends ApiError {
-  public constructor(errorCode: 'GROUP_EXISTS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_IN_PROGRESS', message: string) {
-    super(errorCode, message);
-    this.name = 'ConflictError';
-  }
-}
-
-export class ForbiddenError extends ApiError {
-  public constructor(errorCode: 'NOT_GROUP_MEMBER' | 'ADMIN_REQUIRED', message: string) {
-    super(errorCode, message);
-    this.name = 'ForbiddenError';
-  }
-}
-
-/** Some items could not be written after every retry; the caller may safely repeat the request. */
-export class PartialFailureError extends ApiError {
-  public constructor(message: string, details: Record<string, unknown>) {
-    super('PARTIAL_FAILURE', message, { details });
-    this.name = 'PartialFailureError';
+    this.errorCode = errorCode;
   }
 }
 

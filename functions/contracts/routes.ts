@@ -14,7 +14,7 @@ export type HttpRoute = {
   admin?: boolean;
 };
 
-export const HTTP_ROUTES: readonly HttpRoute[] = [
+export const HTTP_ROUTES = [
   { method: 'POST', path: '/v1/messages', function: 'messages' },
   { method: 'GET', path: '/v1/conversations/{conversationID}/messages', function: 'messages' },
   { method: 'POST', path: '/v1/groups', function: 'groups' },
@@ -25,7 +25,13 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/admin/settings', function: 'admin', admin: true },
   { method: 'PUT', path: '/v1/admin/settings', function: 'admin', admin: true },
   { method: 'GET', path: '/v1/sync/conversation-deletions', function: 'sync' },
-];
+] as const satisfies readonly HttpRoute[];
+
+type DeclaredRoute = (typeof HTTP_ROUTES)[number];
+
+/** The route keys (`"POST /v1/messages"`) a function serves, as declared above: its handler must serve exactly these. */
+export type HttpRouteKey<F extends HttpFunctionName = HttpFunctionName> =
+  Extract<DeclaredRoute, { function: F }> extends infer R ? (R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never) : never;
 
 /** The WebSocket API: devices connect at this path locally (API Gateway WebSocket stage URL in the cloud). */
 export const WEBSOCKET_PATH = '/v1/ws';
@@ -41,13 +47,13 @@ export const WEBSOCKET_ROUTES = [
   { routeKey: '$disconnect', function: 'ws-disconnect' },
 ] as const;
 
-export const routeKey = (route: Pick<HttpRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+export const routeKey = <R extends Pick<HttpRoute, 'method' | 'path'>>(route: R): `${R['method']} ${R['path']}` => `${route.method} ${route.path}`;
 
 /** Matches a concrete path against a route template; returns the raw path parameters. */
 export const matchRoute = (
   method: string,
   path: string,
-): { route: HttpRoute; pathParameters: Record<string, string> } | { methodMismatch: true } | undefined => {
+): { route: DeclaredRoute; pathParameters: Record<string, string> } | { methodMismatch: true } | undefined => {
   let methodMismatch = false;
   for (const route of HTTP_ROUTES) {
     const params = matchPath(route.path, path);

@@ -20,8 +20,13 @@ export type Key = { pk: string; sk: string };
 
 /** Sequences are zero-padded so that string order is number order. */
 export const SEQUENCE_WIDTH = 15;
-export const seqKey = (sequence: number): string => `SEQ#${String(sequence).padStart(SEQUENCE_WIDTH, '0')}`;
-export const seqFromKey = (sk: string): number => Number(sk.slice(4));
+/** Sort key prefix of message copies. */
+export const SEQ_PREFIX = 'SEQ#';
+export const seqKey = (sequence: number): string => `${SEQ_PREFIX}${String(sequence).padStart(SEQUENCE_WIDTH, '0')}`;
+export const seqFromKey = (sk: string): number => Number(sk.slice(SEQ_PREFIX.length));
+
+/** Sort key of the by-time index: ISO time of the last activity, then the ID to break ties. */
+export const activityKey = (updatedAt: string, conversationID: string): string => `${updatedAt}#${conversationID}`;
 
 export const keys = {
   /** A user's conversation item (or its tombstone, which keeps the clear point). */

@@ -9,12 +9,16 @@
  *    tombstone overwrote gets its conversation restored (a message after the deletion is never lost).
  * 4. Purge small histories of a few conversations inline within a time budget; hand the rest to the
  *    background purge.
- * 5. Keep a durable record of the deletion (3-5 run side by side), then emit the events.
+ * 5. Keep a durable record of the deletion and emit the events.
+ * 3, 4 and 5 run side by side once the tombstones are durable: the answer waits for three round trips (read,
+ * tombstones, then the slowest of race check, record and events), not four. Events go out with the record, not
+ * after it: a device that misses the event converges from the record once it lands, and a record that fails
+ * fails the request, which the client repeats. Only an inline purge makes the events wait, because they say
+ * whether the history is already gone.
  * If some conversation could not be written after every retry, nothing is claimed for it and the call
- * fails with PARTIAL_FAILURE; repeating it is safe and finishes the job.
+ * fails with DeletionIncompleteError; repeating it is safe and finishes the job.
  */
 import { randomUUID } from 'node:crypto';
-import { PartialFailureError } from '#contracts/errors.js';
 import {
   DETAIL_TYPES,
   type ConversationsDeletedDetail,
@@ -22,7 +26,8 @@ import {
   type HistoryPurgeState,
   type PurgeTarget,
 } from '#contracts/events.js';
-import { type ConversationRef, parseConversationID } from '#contracts/ids.js';
+import type { ConversationRef } from '#contracts/ids.js';
+import { DeletionIncompleteError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { DeletionRepository, Tombstone } from './ports/deletions.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
@@ -52,8 +57,8 @@ export type DeletionDeps = {
 
 export type DeleteConversationsInput = {
   userID: string;
-  /** Validated and de-duplicated, in request order. */
-  conversationIDList: string[];
+  /** Parsed and de-duplicated, in request order. */
+  conversations: ConversationRef[];
   clearHistoryMessage: boolean;
   originDeviceID: string | null;
 };
@@ -73,7 +78,7 @@ export type DeleteConversationsOutcome = {
 
 export const deleteConversations = async (deps: DeletionDeps, input: DeleteConversationsInput): Promise<DeleteConversationsOutcome> => {
   const { writeBudgetMs = 5000, inlinePurgeMaxItems = 500, inlinePurgeMaxConversations = 4, inlinePurgeBudgetMs = 400 } = deps.options ?? {};
-  const refs = input.conversationIDList.map((id) => parseConversationID(id) as ConversationRef);
+  const refs = input.conversations;
   const now = deps.clock.now();
   const deletedAt = now.toISOString();
   const deletionID = randomUUID();
@@ -106,8 +111,20 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
   const summary = { deletionID, userID: input.userID, conversationIDList: gone, clearHistoryMessage: input.clearHistoryMessage, deletedAt, originDeviceID: input.originDeviceID };
 
-  // 3-5 touch disjoint items (copies above the deletion point, copies at or below the clear point, the record),
-  // so they run side by side: the response pays for the slowest, not the sum.
+  // What the history purge has to do: every conversation now gone whose clear point is above what is known purged,
+  // not only those this request wrote (a repeat after a failure mid-way finds the tombstone there and must still purge).
+  const writtenByID = new Map(written.map((t) => [t.conversationID, t]));
+  const targets: PurgeTarget[] = !input.clearHistoryMessage
+    ? []
+    : gone.flatMap((conversationID) => {
+        const state = states.get(conversationID)!;
+        const clearSeq = writtenByID.get(conversationID)?.clearSeq ?? state.clearSeq;
+        return clearSeq > state.purgedSeq ? [{ conversationID, clearSeq, afterSeq: state.purgedSeq }] : [];
+      });
+  const purgeInline = targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
+
+  // 3-5 touch disjoint items (copies above the deletion point, copies at or below the clear point, the record, the
+  // bus), so they run side by side: the response pays for the slowest, not the sum.
   const byID = new Map(refs.map((r) => [r.conversationID, r]));
   const restoreRaced = async () => {
     // 3. Messages that raced with the tombstone write.
@@ -118,63 +135,54 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     const repairedCount = restored.filter(Boolean).length;
     if (repairedCount > 0) deps.observe?.('raceRepaired', repairedCount);
   };
-  // 4. Purge: inline when small and few, else in the background. The clear point already hides it either way.
+  // 4. Purge small histories inline; the clear point already hides the history either way.
   const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
-    // Every conversation now gone whose clear point is above what is known purged, not only those this request
-    // wrote: a repeat after a failure mid-way finds the tombstone already there and must still purge.
-    const writtenByID = new Map(written.map((t) => [t.conversationID, t]));
-    const targets: PurgeTarget[] = !input.clearHistoryMessage
-      ? []
-      : gone.flatMap((conversationID) => {
-          const state = states.get(conversationID)!;
-          const clearSeq = writtenByID.get(conversationID)?.clearSeq ?? state.clearSeq;
-          return clearSeq > state.purgedSeq ? [{ conversationID, clearSeq, afterSeq: state.purgedSeq }] : [];
-        });
-    const small = targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
-    if (!small) return targets;
+    if (!purgeInline) return targets;
     try {
       const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
       deps.observe?.('purgedInline', inline.messagesDeleted);
       return inline.remaining;
     } catch {
-      // The history is already hidden; whatever the inline purge did not finish, the background purge will.
+      // Whatever the inline purge did not finish, the background purge will.
       return targets;
     }
   };
-  // 5. The durable record is written before any event: a device that misses the event converges from it.
+  // 5. The durable record, from which a device that misses the event converges.
   const recordDeletion = async () => {
     if (gone.length === 0) return;
     await deps.deletions.putDeletionRecord({ ...summary, clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])) });
   };
-  const [, deferred] = await Promise.all([restoreRaced(), purgeSmallHistories(), recordDeletion()]);
-
-  const historyPurge: HistoryPurgeState = !input.clearHistoryMessage ? 'none' : deferred.length > 0 ? 'pending' : 'complete';
-  const events: OutgoingEvent[] = [];
-  if (gone.length > 0) {
-    const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
-    events.push({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
-  }
-  if (deferred.length > 0) {
-    deps.observe?.('purgeDeferred', deferred.length);
-    const purgeRequest: HistoryPurgeRequestedDetail = {
-      deletionID,
-      userID: input.userID,
-      targets: deferred,
-      conversationIDList: deferred.map((t) => t.conversationID),
-      messagesDeleted: 0,
-      attempt: 0,
-      requestedAt: deletedAt,
-    };
-    events.push({ detailType: DETAIL_TYPES.historyPurgeRequested, detail: purgeRequest });
-  }
-  if (events.length > 0) await deps.events.publish(events);
+  // 5. The events, once it is known what is left for the background purge.
+  const announce = async (): Promise<HistoryPurgeState> => {
+    const deferred = await purgeSmallHistories();
+    const historyPurge: HistoryPurgeState = !input.clearHistoryMessage ? 'none' : deferred.length > 0 ? 'pending' : 'complete';
+    const events: OutgoingEvent[] = [];
+    if (gone.length > 0) {
+      const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
+      events.push({ detailType: DETAIL_TYPES.conversationsDeleted, detail: deleted });
+    }
+    if (deferred.length > 0) {
+      deps.observe?.('purgeDeferred', deferred.length);
+      const purgeRequest: HistoryPurgeRequestedDetail = {
+        deletionID,
+        userID: input.userID,
+        targets: deferred,
+        conversationIDList: deferred.map((t) => t.conversationID),
+        messagesDeleted: 0,
+        attempt: 0,
+        requestedAt: deletedAt,
+      };
+      events.push({ detailType: DETAIL_TYPES.historyPurgeRequested, detail: purgeRequest });
+    }
+    if (events.length > 0) await deps.events.publish(events);
+    return historyPurge;
+  };
+  // Settled, not raced: nothing of this request may still be running once it has answered.
+  const [announced, ...others] = await Promise.allSettled([announce(), restoreRaced(), recordDeletion()]);
+  for (const step of [announced, ...others]) if (step.status === 'rejected') throw step.reason;
+  const historyPurge = (announced as PromiseFulfilledResult<HistoryPurgeState>).value;
 
   const outcome: DeleteConversationsOutcome = { deletionID, deletedAt, conversationIDList: gone, results, historyPurge };
-  if (failures.size > 0) {
-    throw new PartialFailureError(
-      `${failures.size} of ${refs.length} conversation(s) could not be deleted after retries; nothing else is affected. Repeat the same request to finish.`,
-      { data: { conversationIDList: gone, results } },
-    );
-  }
+  if (failures.size > 0) throw new DeletionIncompleteError(outcome);
   return outcome;
 };

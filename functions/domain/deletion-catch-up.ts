@@ -9,7 +9,7 @@
  * drops repeats by `deletionID`. Cursors of pages in the middle of a read point exactly after the page
  * (so paging always advances) and carry the read's floor along.
  */
-import { ValidationError } from '#contracts/errors.js';
+import { InvalidCursorError } from './errors.js';
 import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 import type { SyncDeletionsPage } from '#contracts/push-messages.js';
 import type { Clock } from './ports/clock.js';
@@ -28,7 +28,7 @@ export const encodeCatchUpCursor = (cursor: Cursor): string => encodeOpaque({ a:
 
 export const decodeCatchUpCursor = (text: string | undefined): Cursor => {
   if (text === undefined) return { after: null, floor: null };
-  const invalid = () => new ValidationError('INVALID_CURSOR', 'since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since to read every retained deletion');
+  const invalid = () => new InvalidCursorError('since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since to read every retained deletion');
   const value = decodeOpaque(text);
   if (!value) throw invalid();
   const { a, f, ...rest } = value;

@@ -2,7 +2,7 @@
  * Device connections: who may open a WebSocket ($connect authorizer) and the per-user registry the push
  * reads ($connect registers, $disconnect removes; a TTL removes what a lost $disconnect leaves behind).
  */
-import { parseOptionalHeader } from '#contracts/api-schemas.js';
+import { parseOptionalHeader } from '#contracts/headers.js';
 import { principalFromClaims } from '#contracts/auth.js';
 import { ValidationError } from '#contracts/errors.js';
 import type { Clock } from './ports/clock.js';

@@ -1,5 +1,5 @@
 import { MAX_GROUP_MEMBERS } from '#contracts/api-schemas.js';
-import { ValidationError } from '#contracts/errors.js';
+import { GroupTooLargeError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { GroupRepository } from './ports/groups.js';
 
@@ -10,7 +10,7 @@ export const createGroup = async (
 ) => {
   const memberList = [...new Set([input.callerID, ...input.memberList])];
   if (memberList.length > MAX_GROUP_MEMBERS) {
-    throw new ValidationError('INVALID_REQUEST', `a group holds at most ${MAX_GROUP_MEMBERS} members including you; this one would have ${memberList.length}`);
+    throw new GroupTooLargeError(memberList.length, MAX_GROUP_MEMBERS);
   }
   const createdAt = deps.clock.now().toISOString();
   await deps.groups.createGroup({ groupID: input.groupID, createdBy: input.callerID, memberList, createdAt });

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { ApiError, ForbiddenError, NotFoundError, ValidationError } from '#contracts/errors.js';
-import { type ConversationRef, SYSTEM_CONVERSATION_ID, c2cConversationID, parseConversationID } from '#contracts/ids.js';
+import { type ConversationRef, SYSTEM_CONVERSATION_ID, c2cConversationID } from '#contracts/ids.js';
+import { CannotMessageSelfError, GroupNotFoundError, NotGroupMemberError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { ConversationRepository } from './ports/conversations.js';
 import type { GroupRepository } from './ports/groups.js';
@@ -45,24 +45,22 @@ const deliver = async (deps: SystemNotificationDeps, timelineOwner: string, time
 };
 
 /** `POST /v1/messages`: a C2C message (sender and receiver get a copy) or a group message (every member does). */
-export const sendMessage = async (deps: SendMessageDeps, input: { senderID: string; conversationID: string; text: string }): Promise<Message> => {
-  const ref = parseConversationID(input.conversationID);
-  if (!ref || ref.type === 'SYSTEM') throw new ValidationError('INVALID_CONVERSATION_ID', `cannot send to ${JSON.stringify(input.conversationID)}`);
+export const sendMessage = async (
+  deps: SendMessageDeps,
+  input: { senderID: string; conversation: Exclude<ConversationRef, { type: 'SYSTEM' }>; text: string },
+): Promise<Message> => {
+  const ref = input.conversation;
   let recipients: Recipient[];
   if (ref.type === 'C2C') {
-    if (ref.peerUserID === input.senderID) {
-      throw new ValidationError('CANNOT_MESSAGE_SELF', `${ref.conversationID} is your own user ID: send to another user's C2C<userID>`);
-    }
+    if (ref.peerUserID === input.senderID) throw new CannotMessageSelfError(ref.conversationID);
     recipients = [
       { ownerUserID: input.senderID, ref, unreadIncrement: 0 },
       { ownerUserID: ref.peerUserID, ref: { type: 'C2C', conversationID: c2cConversationID(input.senderID), peerUserID: input.senderID }, unreadIncrement: 1 },
     ];
   } else {
     const members = await deps.groups.listMembers(ref.groupID);
-    if (!members) throw new NotFoundError('GROUP_NOT_FOUND', `group ${JSON.stringify(ref.groupID)} does not exist: create it with POST /v1/groups`);
-    if (!members.includes(input.senderID)) {
-      throw new ForbiddenError('NOT_GROUP_MEMBER', `you are not a member of group ${JSON.stringify(ref.groupID)}: only members can send to it`);
-    }
+    if (!members) throw new GroupNotFoundError(ref.groupID);
+    if (!members.includes(input.senderID)) throw new NotGroupMemberError(ref.groupID);
     recipients = members.map((m) => ({ ownerUserID: m, ref, unreadIncrement: m === input.senderID ? 0 : 1 }));
   }
   const { messageID, sequence, from, text, createdAt } = await deliver(deps, input.senderID, ref, input.senderID, input.text, recipients);
@@ -88,10 +86,9 @@ export const sendSystemNotification = async (deps: SystemNotificationDeps, input
 /** `GET /v1/conversations/{id}/messages`: the caller's copies after the conversation's clear point, newest first. */
 export const listMessages = async (
   deps: HistoryDeps,
-  input: { userID: string; conversationID: string; page: PageRequest },
+  input: { userID: string; conversation: ConversationRef; page: PageRequest },
 ): Promise<Page<Message>> => {
-  const ref = parseConversationID(input.conversationID);
-  if (!ref) throw new ApiError('INVALID_CONVERSATION_ID', `${JSON.stringify(input.conversationID)} is not a conversation ID`);
+  const ref = input.conversation;
   const clearSeq = await deps.conversations.getClearPoint(input.userID, ref.conversationID);
   return deps.messages.listMessages(input.userID, ref.conversationID, clearSeq, input.page);
 };

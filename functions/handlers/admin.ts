@@ -17,7 +17,7 @@ const settingsView = (stored: StoredSettings) => ({
 });
 
 /** Admin-only routes; the admin claim is checked by the authenticate middleware from the route table. */
-export const handler = httpHandler({
+export const handler = httpHandler('admin')({
   'POST /v1/admin/system-notifications': async (_event, context) => {
     const body = parseOrThrow(systemNotificationBody, context.body, 'body');
     return { statusCode: 201, data: await sendSystemNotification(deps, body) };

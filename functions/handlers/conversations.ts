@@ -5,7 +5,7 @@ import { conversationsFunction } from '#wiring/conversations.js';
 
 const deps = conversationsFunction.build();
 
-export const handler = httpHandler({
+export const handler = httpHandler('conversations')({
   'GET /v1/conversations': async (event, context) => {
     const query = parseOrThrow(pageQuery, queryOf(event), 'query', 'INVALID_QUERY');
     return { data: await listConversations(deps, { userID: context.principal.userID, ...query }) };

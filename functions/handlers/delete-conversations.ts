@@ -1,6 +1,8 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { conversationIDSchema, deleteOneQuery, parseDeleteConversationsBody, parseOptionalHeader, parseOrThrow } from '#contracts/api-schemas.js';
+import { conversationIDSchema, deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '#contracts/api-schemas.js';
+import { parseOptionalHeader } from '#contracts/headers.js';
 import { type DeleteConversationsInput, type DeletionDeps, deleteConversations } from '#domain/delete-conversations.js';
+import { DELETION_ERRORS, deletionFormOf, presentDeletion } from '#middleware/deletion-presenter.js';
 import { httpHandler, headerOf, pathParameter, queryOf } from '#middleware/http-handler.js';
 import type { HttpContext, HttpEvent } from '#middleware/http-middlewares.js';
 import { logger } from '#observability/logger.js';
@@ -53,17 +55,14 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
   return outcome;
 };
 
-export const handler = httpHandler({
+export const handler = httpHandler('delete-conversations', { errors: DELETION_ERRORS })({
   'POST /v1/conversations/delete': async (event, context) => {
-    const request = parseDeleteConversationsBody(context.body);
-    const outcome = await run(event, context, { conversationIDList: request.conversationIDList, clearHistoryMessage: request.clearHistoryMessage });
-    const { conversationIDList, results, historyPurge, deletedAt } = outcome;
-    return { data: request.single ? { conversationID: conversationIDList[0], results, historyPurge, deletedAt } : { conversationIDList, results, historyPurge, deletedAt } };
+    const { form, ...request } = parseDeleteConversationsBody(context.body);
+    return { data: presentDeletion(form, await run(event, context, request)) };
   },
   'DELETE /v1/conversations/{conversationID}': async (event, context) => {
-    const conversationID = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
-    const query = parseOrThrow(deleteOneQuery, queryOf(event), 'query', 'INVALID_QUERY');
-    const outcome = await run(event, context, { conversationIDList: [conversationID], clearHistoryMessage: query.clearHistoryMessage ?? true });
-    return { data: { conversationID, results: outcome.results, historyPurge: outcome.historyPurge, deletedAt: outcome.deletedAt } };
+    const conversation = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
+    const { clearHistoryMessage } = parseOrThrow(deleteOneQuery, queryOf(event), 'query', 'INVALID_QUERY');
+    return { data: presentDeletion(deletionFormOf(event, context), await run(event, context, { conversations: [conversation], clearHistoryMessage })) };
   },
 });

@@ -5,7 +5,7 @@ import { groupsFunction } from '#wiring/groups.js';
 
 const deps = groupsFunction.build();
 
-export const handler = httpHandler({
+export const handler = httpHandler('groups')({
   'POST /v1/groups': async (_event, context) => {
     const body = parseOrThrow(createGroupBody, context.body, 'body');
     const group = await createGroup(deps, { callerID: context.principal.userID, groupID: body.groupID, memberList: body.memberList ?? [] });

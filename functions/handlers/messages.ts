@@ -5,18 +5,18 @@ import { messagesFunction } from '#wiring/messages.js';
 
 const deps = messagesFunction.build();
 
-export const handler = httpHandler({
+export const handler = httpHandler('messages')({
   'POST /v1/messages': async (_event, context) => {
-    const body = parseOrThrow(sendMessageBody, context.body, 'body');
-    const message = await sendMessage(deps, { senderID: context.principal.userID, ...body });
+    const { conversationID, text } = parseOrThrow(sendMessageBody, context.body, 'body');
+    const message = await sendMessage(deps, { senderID: context.principal.userID, conversation: conversationID, text });
     return { statusCode: 201, data: message };
   },
   'GET /v1/conversations/{conversationID}/messages': async (event, context) => {
-    const conversationID = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
+    const conversation = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
     const query = parseOrThrow(pageQuery, queryOf(event), 'query', 'INVALID_QUERY');
     const page = await listMessages(deps, {
       userID: context.principal.userID,
-      conversationID,
+      conversation,
       page: { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) },
     });
     return { data: { messageList: page.items, nextCursor: page.nextCursor } };

@@ -7,7 +7,7 @@ import { syncFunction } from '#wiring/sync.js';
 const deps = syncFunction.build();
 
 /** Offline catch-up of deletions made on the caller's other devices. */
-export const handler = httpHandler({
+export const handler = httpHandler('sync')({
   'GET /v1/sync/conversation-deletions': async (event, context) => {
     const query = parseOrThrow(syncDeletionsQuery, queryOf(event), 'query', 'INVALID_QUERY');
     return {

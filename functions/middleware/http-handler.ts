@@ -1,34 +1,45 @@
 /**
  * The wiring every HTTP function shares: Powertools logging, metrics and tracing, then authentication,
- * body parsing, the envelope and error mapping. A handler file only lists its routes.
+ * body parsing, the envelope and error mapping. A handler file only lists its routes, and must list exactly the
+ * routes functions/contracts/routes.ts declares for its function (the type says so), so a route cannot be served
+ * without being deployed, or deployed without being served.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { ApiError } from '#contracts/errors.js';
+import type { HttpFunctionName, HttpRouteKey } from '#contracts/routes.js';
 import { logger } from '#observability/logger.js';
 import { metrics } from '#observability/metrics.js';
 import { tracer } from '#observability/tracer.js';
+import { type ErrorMapping, HTTP_ERRORS, RouteNotFoundError } from './http-errors.js';
 import { authenticate, envelope, errorResponses, type HttpContext, type HttpEvent, jsonBody, type RouteResult } from './http-middlewares.js';
 
 export type Route = (event: HttpEvent, context: HttpContext) => Promise<RouteResult>;
 
-export const httpHandler = (routes: Record<string, Route>) =>
-  middy<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>()
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
-    .use(logMetrics(metrics))
-    .use(errorResponses())
-    .use(authenticate())
-    .use(jsonBody())
-    .use(envelope())
-    .handler(async (event, context) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new ApiError('ROUTE_NOT_FOUND', `no route ${event.routeKey}: see docs/api.md`);
-      return route(event, context) as never;
-    });
+export type HttpHandlerOptions = {
+  /** Mappings for errors only this function meets, tried before the shared ones. */
+  errors?: readonly ErrorMapping[];
+};
+
+/** `httpHandler('messages')({ 'POST /v1/messages': ..., ... })`: the routes the function serves, exactly as declared. */
+export const httpHandler =
+  <F extends HttpFunctionName>(_functionName: F, options: HttpHandlerOptions = {}) =>
+  (routes: Readonly<Record<HttpRouteKey<F>, Route>>) =>
+    middy<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>()
+      .use(captureLambdaHandler(tracer))
+      .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+      .use(logMetrics(metrics))
+      .use(errorResponses([...(options.errors ?? []), ...HTTP_ERRORS]))
+      .use(authenticate())
+      .use(jsonBody())
+      .use(envelope())
+      .handler(async (event, context) => {
+        const route = (routes as Record<string, Route>)[event.routeKey];
+        if (!route) throw new RouteNotFoundError(`no route ${event.routeKey}: see docs/api.md`);
+        return route(event, context) as never;
+      });
 
 /** Path parameters arrive percent-encoded from API Gateway (and the local runner); valid IDs never contain '%'. */
 export const pathParameter = (event: HttpEvent, name: string): string => {

@@ -3,12 +3,12 @@
  * the mapping of errors to status codes and stable error codes. Handlers stay plain async functions.
  */
 import type { MiddlewareObj } from '@middy/core';
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type Principal, principalFromClaims } from '#contracts/auth.js';
-import { ApiError, AuthError, type ErrorCode, ERROR_CODES, errorBody } from '#contracts/errors.js';
-import { HTTP_ROUTES, routeKey } from '#contracts/routes.js';
+import { type ErrorCode, ERROR_CODES, errorBody } from '#contracts/errors.js';
+import { HTTP_ROUTES, type HttpRoute, routeKey } from '#contracts/routes.js';
 import { logger } from '#observability/logger.js';
+import { AdminRequiredError, answerFor, type ErrorMapping, InvalidJsonError, PayloadTooLargeError, UnauthorizedError } from './http-errors.js';
 
 /** Largest accepted body: 100 conversation IDs or a 4,000-character message fit many times over. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -32,10 +32,10 @@ export const authenticate = (): MiddlewareObj<HttpEvent, unknown, Error, HttpCon
   before: (request) => {
     const principal = principalFromClaims(request.event.requestContext?.authorizer?.jwt?.claims);
     if (!principal) {
-      throw new AuthError('UNAUTHORIZED', 'send a valid token as "Authorization: Bearer <JWT>" whose user ID is 1-32 characters of A-Z a-z 0-9 _ -');
+      throw new UnauthorizedError('send a valid token as "Authorization: Bearer <JWT>" whose user ID is 1-32 characters of A-Z a-z 0-9 _ -');
     }
-    const route = HTTP_ROUTES.find((r) => routeKey(r) === request.event.routeKey);
-    if (route?.admin && !principal.isAdmin) throw new AuthError('ADMIN_REQUIRED', 'this route is for administrators: use a token with the admin claim');
+    const route: HttpRoute | undefined = HTTP_ROUTES.find((r) => routeKey(r) === request.event.routeKey);
+    if (route?.admin && !principal.isAdmin) throw new AdminRequiredError('this route is for administrators: use a token with the admin claim');
     request.context.principal = principal;
   },
 });
@@ -50,12 +50,12 @@ export const jsonBody = (): MiddlewareObj<HttpEvent, unknown, Error, HttpContext
     }
     const text = request.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes: send fewer or shorter values`);
+      throw new PayloadTooLargeError(`the body is larger than ${MAX_BODY_BYTES} bytes: send fewer or shorter values`);
     }
     try {
       request.context.body = JSON.parse(text);
-    } catch {
-      throw new ApiError('INVALID_JSON', 'the body is not valid JSON: send a JSON value with "Content-Type: application/json"');
+    } catch (error) {
+      throw new InvalidJsonError('the body is not valid JSON: send a JSON value with "Content-Type: application/json"', { cause: error });
     }
   },
 });
@@ -68,21 +68,14 @@ export const envelope = (): MiddlewareObj<HttpEvent, unknown, Error, HttpContext
   },
 });
 
-/** Maps every error to its status and stable code; anything unexpected is logged and answered as a 500. */
-export const errorResponses = (): MiddlewareObj<HttpEvent, unknown, Error, HttpContext> => ({
+/** Answers every error through the mappings (functions/middleware/http-errors.ts); anything unmapped is logged and a 500. */
+export const errorResponses = (mappings: readonly ErrorMapping[]): MiddlewareObj<HttpEvent, unknown, Error, HttpContext> => ({
   onError: (request) => {
     const error = request.error;
-    if (error instanceof ApiError) {
-      if (error.status >= 500) logger.error('request failed', { errorCode: error.errorCode, error });
-      request.response = errorResponse(error.errorCode, error.message, error.details);
-      return;
-    }
-    if (error instanceof IdempotencyValidationError) {
-      request.response = errorResponse('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request: use a new key for a new request');
-      return;
-    }
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      request.response = errorResponse('IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still running: retry after it finishes');
+    const answer = error ? answerFor(mappings, error, { event: request.event, context: request.context }) : undefined;
+    if (answer) {
+      if (ERROR_CODES[answer.code].status >= 500) logger.error('request failed', { errorCode: answer.code, error });
+      request.response = errorResponse(answer.code, answer.message ?? error!.message, answer.details);
       return;
     }
     logger.error('unexpected error', { error });

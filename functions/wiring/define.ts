@@ -40,6 +40,8 @@ export type Access = { readonly [R in AwsResource]?: readonly AwsAction[] };
 export interface Adapter<T> {
   readonly access: Access;
   readonly env: readonly EnvName[];
+  /** The methods a function may call (all of the port's unless narrowed with `use`); none for a plain value. */
+  readonly methods?: readonly string[];
   build(): T;
 }
 
@@ -72,6 +74,7 @@ export const defineAdapter = <T extends object>(definition: {
   const narrowed = <M extends keyof T>(methods: readonly M[]): Adapter<Pick<T, M>> => ({
     access: mergeAccess(...methods.map((m) => definition.methods[m])),
     env: definition.env,
+    methods: methods.map(String),
     build: definition.build,
   });
   return { ...narrowed(all), use: (...methods) => narrowed(methods) };

@@ -12,7 +12,8 @@ import { DynamoDeletionRepository } from '../../functions/adapters/dynamodb/dele
 import { DynamoGroupRepository } from '../../functions/adapters/dynamodb/group-repository.js';
 import { DynamoHistoryPurger } from '../../functions/adapters/dynamodb/history-purger.js';
 import { DynamoMessageRepository } from '../../functions/adapters/dynamodb/message-repository.js';
-import { PartialFailureError } from '../../functions/contracts/errors.js';
+import { parseConversationID } from '../../functions/contracts/ids.js';
+import { DeletionIncompleteError } from '../../functions/domain/errors.js';
 import { keys } from '../../functions/contracts/table.js';
 import { deleteConversations } from '../../functions/domain/delete-conversations.js';
 import { type MessagingDeps, listMessages, sendMessage } from '../../functions/domain/messaging.js';
@@ -23,6 +24,8 @@ import { type DeletionRepository } from '../../functions/domain/ports/deletions.
 import { type OutgoingEvent } from '../../functions/domain/ports/events.js';
 import { createTables } from '../../local/dynamodb-local.js';
 import { uniqueUser } from '../support/stack.js';
+
+const c2c = (peerUserID: string) => ({ type: 'C2C' as const, conversationID: `C2C${peerUserID}`, peerUserID });
 
 const tableName = `t${randomUUID().slice(0, 8)}`;
 let client: DynamoDBDocumentClient;
@@ -66,20 +69,20 @@ const storedCopies = async (userID: string, conversationID: string) =>
   (await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, conversationID) }, Select: 'COUNT' }))).Count ?? 0;
 
 const visibleTexts = async (userID: string, conversationID: string) =>
-  (await listMessages(messaging, { userID, conversationID, page: { limit: 100 } })).items.map((m) => m.text);
+  (await listMessages(messaging, { userID, conversation: parseConversationID(conversationID)!, page: { limit: 100 } })).items.map((m) => m.text);
 const listed = async (userID: string) => (await listConversations(messaging, { userID, limit: 100 })).conversationList;
 
 describe('a message racing with a deletion', () => {
   it('written entirely between the deletion\'s read and its tombstone is restored, not lost', async () => {
     // Prepare
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'before' });
+    await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'before' });
 
     // Act: Bob's message lands after the deletion read the timeline, and its conversation update is then overwritten.
     const deletions = withHookBeforeTombstones(async () => {
-      await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'raced' });
+      await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'raced' });
     });
-    const outcome = await deleteConversations(deletionDeps(deletions), { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null });
+    const outcome = await deleteConversations(deletionDeps(deletions), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: null });
 
     // Assess
     expect(outcome.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
@@ -89,12 +92,12 @@ describe('a message racing with a deletion', () => {
 
   it('that took its sequence before the deletion but lands after it stays deleted and does not re-create the conversation', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: 'first' });
+    await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'first' });
     const ref = { type: 'C2C' as const, conversationID: `C2C${bob}`, peerUserID: bob };
     // A sequence is allocated (the message "happened") but its copies and conversation update are still in flight.
     const sequence = await messaging.messages.allocateSequence(bob, ref);
 
-    await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null });
+    await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: null });
     const late = { messageID: randomUUID(), conversationID: `C2C${bob}`, sequence, from: bob, text: 'late', createdAt: new Date().toISOString() };
     await messaging.messages.putMessageCopies([{ ownerUserID: alice, message: late }]);
     const applied = await messaging.messages.applyToConversation({ ownerUserID: alice, ref, message: late, unreadIncrement: 1 });
@@ -111,8 +114,8 @@ describe('repeating a deletion that failed after its tombstones were written', (
   it('still purges the history and does not claim it is complete before it is', async () => {
     // Prepare: the event cannot be published the first time, after the tombstone is written.
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    for (let i = 0; i < 3; i++) await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: `m${i}` });
-    const request = { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: true, originDeviceID: null };
+    for (let i = 0; i < 3; i++) await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: `m${i}` });
+    const request = { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: null };
     const failingEvents = { publish: async () => Promise.reject(new Error('EventBridge unavailable')) };
     const purgeFirstTime = new DynamoHistoryPurger(client, tableName);
     const noInlinePurge = { ...deletionDeps(new DynamoDeletionRepository(client, tableName)), purger: purgeFirstTime, events: failingEvents, options: { inlinePurgeMaxItems: 0 } };
@@ -132,7 +135,7 @@ describe('repeating a deletion that failed after its tombstones were written', (
 describe('the purge cursor', () => {
   it('finishes when a full page ends exactly at the clear point as the deadline passes', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    for (let i = 0; i < 10; i++) await sendMessage(messaging, { senderID: bob, conversationID: `C2C${alice}`, text: `m${i}` });
+    for (let i = 0; i < 10; i++) await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: `m${i}` });
     const purger = new DynamoHistoryPurger(client, tableName, { pageSize: 10 });
 
     const progress = await purger.purgeRange(alice, { conversationID: `C2C${bob}`, clearSeq: 10, afterSeq: 0 }, Date.now());
@@ -163,23 +166,23 @@ describe('throttled batches', () => {
   it('reports what failed after the deadline, claims nothing for it, and a repeat finishes the job', async () => {
     // Prepare
     const [alice, bob, carol] = [uniqueUser('alice'), uniqueUser('bob'), uniqueUser('carol')];
-    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${bob}`, text: 'to bob' });
-    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${carol}`, text: 'to carol' });
+    await sendMessage(messaging, { senderID: alice, conversation: c2c(bob), text: 'to bob' });
+    await sendMessage(messaging, { senderID: alice, conversation: c2c(carol), text: 'to carol' });
     const throttled = new DynamoDeletionRepository(throttlingClient(new Set([`C2C${carol}`])), tableName, { backoff: { baseMs: 5, capMs: 20 } });
-    const request = { userID: alice, conversationIDList: [`C2C${bob}`, `C2C${carol}`], clearHistoryMessage: true, originDeviceID: null };
+    const request = { userID: alice, conversations: [c2c(bob), c2c(carol)], clearHistoryMessage: true, originDeviceID: null };
     published.length = 0;
 
     // Act
     const failure = await deleteConversations(deletionDeps(throttled), request).catch((e: unknown) => e);
 
     // Assess: Bob's conversation is gone, Carol's intact and reported failed; the event names only what is gone.
-    expect(failure).toBeInstanceOf(PartialFailureError);
-    const details = (failure as PartialFailureError).details as { data: { conversationIDList: string[]; results: { conversationID: string; status: string }[] } };
-    expect(details.data.results).toEqual([
+    expect(failure).toBeInstanceOf(DeletionIncompleteError);
+    const { outcome } = failure as DeletionIncompleteError;
+    expect(outcome.results).toEqual([
       { conversationID: `C2C${bob}`, status: 'deleted' },
       { conversationID: `C2C${carol}`, status: 'failed', reason: expect.stringContaining('deadline') },
     ]);
-    expect(details.data.conversationIDList).toEqual([`C2C${bob}`]);
+    expect(outcome.conversationIDList).toEqual([`C2C${bob}`]);
     expect((await listed(alice)).map((c) => c.conversationID)).toEqual([`C2C${carol}`]);
     expect(await visibleTexts(alice, `C2C${carol}`)).toEqual(['to carol']);
     expect(published.find((e) => e.detailType === 'ConversationsDeleted')?.detail).toMatchObject({ conversationIDList: [`C2C${bob}`] });
@@ -197,12 +200,12 @@ describe('throttled batches', () => {
 
   it('retries unprocessed items until they are written when throttling eases before the deadline', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    await sendMessage(messaging, { senderID: alice, conversationID: `C2C${bob}`, text: 'hi' });
+    await sendMessage(messaging, { senderID: alice, conversation: c2c(bob), text: 'hi' });
     const throttledSet = new Set([`C2C${bob}`]);
     setTimeout(() => throttledSet.clear(), 100);
     const deletions = new DynamoDeletionRepository(throttlingClient(throttledSet), tableName, { backoff: { baseMs: 10, capMs: 40 } });
 
-    const outcome = await deleteConversations({ ...deletionDeps(deletions), options: { writeBudgetMs: 5000 } }, { userID: alice, conversationIDList: [`C2C${bob}`], clearHistoryMessage: false, originDeviceID: null });
+    const outcome = await deleteConversations({ ...deletionDeps(deletions), options: { writeBudgetMs: 5000 } }, { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: false, originDeviceID: null });
 
     expect(outcome.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
     const item = await client.send(new GetCommand({ TableName: tableName, Key: keys.conversation(alice, `C2C${bob}`), ConsistentRead: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeleteConversationsBody } from '../../functions/contracts/api-schemas.js';
+import { deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '../../functions/contracts/api-schemas.js';
 import { principalFromClaims } from '../../functions/contracts/auth.js';
 import { ValidationError } from '../../functions/contracts/errors.js';
 import { DETAIL_TYPES, EVENT_SOURCE, RULE_PATTERNS, matchesPattern } from '../../functions/contracts/events.js';
@@ -25,16 +25,29 @@ describe('conversation IDs', () => {
 });
 
 describe('the delete body (chat.deleteConversation options)', () => {
-  it('takes a single ID string and defaults to clearing history', () => {
-    expect(parseDeleteConversationsBody('GROUPg1')).toEqual({ single: true, conversationIDList: ['GROUPg1'], clearHistoryMessage: true });
+  it('takes a single ID string, parsed, and defaults to clearing history', () => {
+    expect(parseDeleteConversationsBody('GROUPg1')).toEqual({
+      form: 'single',
+      conversations: [{ type: 'GROUP', conversationID: 'GROUPg1', groupID: 'g1' }],
+      clearHistoryMessage: true,
+    });
   });
 
   it('takes the object form, removes duplicates and keeps order', () => {
     expect(parseDeleteConversationsBody({ conversationIDList: ['C2Cb', 'C2Ca', 'C2Cb'], clearHistoryMessage: false })).toEqual({
-      single: false,
-      conversationIDList: ['C2Cb', 'C2Ca'],
+      form: 'list',
+      conversations: [
+        { type: 'C2C', conversationID: 'C2Cb', peerUserID: 'b' },
+        { type: 'C2C', conversationID: 'C2Ca', peerUserID: 'a' },
+      ],
       clearHistoryMessage: false,
     });
+  });
+
+  it('defaults clearHistoryMessage to true in the object form and in the query of the DELETE route', () => {
+    expect(parseDeleteConversationsBody({ conversationIDList: ['C2Cb'] }).clearHistoryMessage).toBe(true);
+    expect(parseOrThrow(deleteOneQuery, {}, 'query')).toEqual({ clearHistoryMessage: true });
+    expect(parseOrThrow(deleteOneQuery, { clearHistoryMessage: 'false' }, 'query')).toEqual({ clearHistoryMessage: false });
   });
 
   it('names the offending ID and its position', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeletionNotice } from '../../functions/contracts/push-messages.js';
 import { SETTLE_SECONDS, decodeCatchUpCursor, encodeCatchUpCursor, listDeletionsSince } from '../../functions/domain/deletion-catch-up.js';
+import { InvalidCursorError } from '../../functions/domain/errors.js';
 import type { DeletionLog, DeletionLogEntry } from '../../functions/domain/ports/deletion-log.js';
 
 /** The deletion log as the adapter keeps it: positions `<deletedAt>#<deletionID>`, string-ordered. */
@@ -106,7 +107,7 @@ describe('listDeletionsSince', () => {
       nextCursor: cursor,
       hasMore: false,
     });
-    await expect(listDeletionsSince(deps, { userID: 'alice', since: 'garbage', limit: 10 })).rejects.toMatchObject({ errorCode: 'INVALID_CURSOR' });
+    await expect(listDeletionsSince(deps, { userID: 'alice', since: 'garbage', limit: 10 })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 });
 
@@ -124,6 +125,6 @@ describe('catch-up cursor', () => {
       Buffer.from(JSON.stringify({ a: 'x', f: '' })).toString('base64url'),
       Buffer.from(JSON.stringify({ a: 'x'.repeat(300) })).toString('base64url'),
     ];
-    for (const text of bad) expect(() => decodeCatchUpCursor(text), text).toThrow(expect.objectContaining({ errorCode: 'INVALID_CURSOR' }));
+    for (const text of bad) expect(() => decodeCatchUpCursor(text), text).toThrow(InvalidCursorError);
   });
 });

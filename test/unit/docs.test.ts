@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../functions/contracts/errors.js';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../functions/contracts/events.js';
 import { HTTP_ROUTES, routeKey } from '../../functions/contracts/routes.js';
+import { FUNCTIONS } from '../../functions/wiring/index.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -28,5 +29,24 @@ describe('docs match the code', () => {
     const lines = read('README.md').split('\n').slice(0, 6).join('\n');
     expect(lines).toContain('npm install && npm start');
     expect(lines).toContain('npm test');
+  });
+});
+
+/** The row of docs/design.md's wiring table for one function, from its declaration. */
+const wiringRow = (declaration: (typeof FUNCTIONS)[keyof typeof FUNCTIONS]): string => {
+  const adapters = Object.entries(declaration.adapters as Record<string, { methods?: readonly string[] }>)
+    .map(([name, adapter]) => (adapter.methods ? `${name} (${adapter.methods.join(', ')})` : name))
+    .join('; ');
+  const grants =
+    Object.entries(declaration.access)
+      .map(([resource, actions]) => `${resource}: ${(actions as readonly string[]).map((a) => a.split(':')[1]).join(', ')}`)
+      .join('; ') || '—';
+  return `| \`${declaration.name}\` | ${adapters} | ${grants} |`;
+};
+
+describe('docs/design.md shows the one wiring rule', () => {
+  const design = read('docs/design.md');
+  it.each(Object.values(FUNCTIONS).map((f) => [f.name, f] as const))('its table has the row of %s as declared', (_name, declaration) => {
+    expect(design).toContain(wiringRow(declaration));
   });
 });

@@ -1,6 +1,6 @@
 /** Mapping between conversation/message items and the domain's types; the item attributes live here only. */
 import type { ConversationRef } from '#contracts/ids.js';
-import { CONVERSATIONS_BY_TIME_INDEX, keys } from '#contracts/table.js';
+import { activityKey, CONVERSATIONS_BY_TIME_INDEX, keys } from '#contracts/table.js';
 import type { Conversation } from '#domain/ports/conversations.js';
 import type { Tombstone } from '#domain/ports/deletions.js';
 import type { Message } from '#domain/ports/messages.js';
@@ -23,9 +23,6 @@ export type ConversationItem = {
   clearSeq?: number;
   purgedSeq?: number;
 };
-
-/** Sort key of the by-time index: ISO time, then the ID to break ties. */
-export const activityKey = (updatedAt: string, conversationID: string): string => `${updatedAt}#${conversationID}`;
 
 export const isLive = (item: ConversationItem | undefined): boolean => item?.[CONVERSATIONS_BY_TIME_INDEX.sortKey] !== undefined;
 

@@ -2,7 +2,7 @@
  * Opaque pagination cursors: DynamoDB's LastEvaluatedKey, base64url-encoded. On the way back in a cursor is
  * checked against the partition it must belong to, so a forged or foreign cursor is a 400, never a 500.
  */
-import { ValidationError } from '#contracts/errors.js';
+import { InvalidCursorError } from '#domain/errors.js';
 import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null => (key ? encodeOpaque(key) : null);
@@ -12,7 +12,7 @@ export const decodeCursor = (
   expect: { pk: string; skPrefix: string; extraStringKeys?: string[] },
 ): Record<string, string> | undefined => {
   if (cursor === undefined) return undefined;
-  const invalid = () => new ValidationError('INVALID_CURSOR', 'cursor is not one this API returned for this list: pass nextCursor back unchanged, or omit it to start over');
+  const invalid = () => new InvalidCursorError('cursor is not one this API returned for this list: pass nextCursor back unchanged, or omit it to start over');
   const k = decodeOpaque(cursor);
   if (!k) throw invalid();
   const wanted = ['pk', 'sk', ...(expect.extraStringKeys ?? [])];

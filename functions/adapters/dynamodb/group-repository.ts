@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '#contracts/errors.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys } from '#contracts/table.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
+import { GroupExistsError } from '#domain/errors.js';
 import type { GroupRepository } from '#domain/ports/groups.js';
 import { batchWrite } from './batch-writer.js';
 import { queryAll } from './query-all.js';
@@ -26,7 +26,7 @@ export class DynamoGroupRepository implements GroupRepository {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw this.exists(input.groupID);
+      if (error instanceof ConditionalCheckFailedException) throw new GroupExistsError(input.groupID, { cause: error });
       throw error;
     }
     const result = await batchWrite(
@@ -53,10 +53,6 @@ export class DynamoGroupRepository implements GroupRepository {
       else if ((item.sk as string).startsWith(keys.groupMemberPrefix)) members.push(item.userID as string);
     }
     return exists ? members : undefined;
-  }
-
-  private exists(groupID: string) {
-    return new ConflictError('GROUP_EXISTS', `group ${JSON.stringify(groupID)} already exists: choose another groupID`);
   }
 }
 

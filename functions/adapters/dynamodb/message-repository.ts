@@ -3,7 +3,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
-import { keys, seqKey } from '#contracts/table.js';
+import { keys, SEQ_PREFIX, seqKey } from '#contracts/table.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
 import type { ApplyOutcome, Message, MessageRepository } from '#domain/ports/messages.js';
@@ -93,7 +93,7 @@ export class DynamoMessageRepository implements MessageRepository {
 
   public async listMessages(ownerUserID: string, conversationID: string, afterSeq: number, page: PageRequest): Promise<Page<Message>> {
     const pk = keys.messagePartition(ownerUserID, conversationID);
-    const startKey = decodeCursor(page.cursor, { pk, skPrefix: 'SEQ#' });
+    const startKey = decodeCursor(page.cursor, { pk, skPrefix: SEQ_PREFIX });
     // The history was cleared past this cursor since it was issued: nothing older is visible any more.
     if (startKey && startKey.sk! <= seqKey(afterSeq)) return { items: [], nextCursor: null };
     const response = await this.client.send(

@@ -1,0 +1,75 @@
+/**
+ * What can go wrong in the use cases, one class per concept. Each says what happened and how to fix it; the HTTP
+ * edge (functions/middleware/http-errors.ts) maps each class to its status and stable code, once.
+ */
+import type { DeleteConversationsOutcome } from './delete-conversations.js';
+
+export class GroupNotFoundError extends Error {
+  public constructor(
+    public readonly groupID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`group ${JSON.stringify(groupID)} does not exist: create it with POST /v1/groups`, options);
+    this.name = 'GroupNotFoundError';
+  }
+}
+
+export class GroupExistsError extends Error {
+  public constructor(
+    public readonly groupID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`group ${JSON.stringify(groupID)} already exists: choose another groupID`, options);
+    this.name = 'GroupExistsError';
+  }
+}
+
+export class GroupTooLargeError extends Error {
+  public constructor(
+    public readonly members: number,
+    public readonly limit: number,
+  ) {
+    super(`a group holds at most ${limit} members including you; this one would have ${members}`);
+    this.name = 'GroupTooLargeError';
+  }
+}
+
+export class NotGroupMemberError extends Error {
+  public constructor(public readonly groupID: string) {
+    super(`you are not a member of group ${JSON.stringify(groupID)}: only members can send to it`);
+    this.name = 'NotGroupMemberError';
+  }
+}
+
+export class CannotMessageSelfError extends Error {
+  public constructor(public readonly conversationID: string) {
+    super(`${conversationID} is your own user ID: send to another user's C2C<userID>`);
+    this.name = 'CannotMessageSelfError';
+  }
+}
+
+/** A cursor that this service did not hand out (forged, mangled, or from another list). */
+export class InvalidCursorError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * Some conversations could not be deleted after every retry. The outcome says which are gone and which failed;
+ * nothing is claimed for the failed ones, and repeating the same request finishes the job.
+ */
+export class DeletionIncompleteError extends Error {
+  public constructor(
+    public readonly outcome: DeleteConversationsOutcome,
+    options?: { cause?: unknown },
+  ) {
+    const failed = outcome.results.filter((r) => r.status === 'failed').length;
+    super(
+      `${failed} of ${outcome.results.length} conversation(s) could not be deleted after retries; nothing else is affected. Repeat the same request to finish.`,
+      options,
+    );
+    this.name = 'DeletionIncompleteError';
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The answers of the two delete routes, 200 and 503 alike, shaped in one place: `data.conversationID` when the
+ * caller named one conversation (the reference SDK's string form, or `DELETE /v1/conversations/{id}`),
+ * `data.conversationIDList` when it sent the object form; then the per-conversation results, the state of the
+ * history purge and the time of the deletion. Plus the delete function's own error mappings.
+ */
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import type { DeletionForm } from '#contracts/api-schemas.js';
+import type { DeleteConversationsOutcome } from '#domain/delete-conversations.js';
+import { DeletionIncompleteError } from '#domain/errors.js';
+import { type ErrorMapping, mapError } from './http-errors.js';
+import type { HttpContext, HttpEvent } from './http-middlewares.js';
+
+export const presentDeletion = (form: DeletionForm, outcome: DeleteConversationsOutcome) => {
+  const { results, historyPurge, deletedAt } = outcome;
+  // The single form names what was asked, even when it failed; the list form lists what is now gone.
+  const named = form === 'single' ? { conversationID: results[0]!.conversationID } : { conversationIDList: outcome.conversationIDList };
+  return { ...named, results, historyPurge, deletedAt };
+};
+
+/** Which form the request used, read from the request itself (the error mapping has nothing else). */
+export const deletionFormOf = (event: HttpEvent, context: Pick<HttpContext, 'body'>): DeletionForm =>
+  event.routeKey.startsWith('DELETE ') || typeof context.body === 'string' ? 'single' : 'list';
+
+/** Errors only the delete function meets. */
+export const DELETION_ERRORS: readonly ErrorMapping[] = [
+  mapError(DeletionIncompleteError, (error, { event, context }) => ({
+    code: 'PARTIAL_FAILURE',
+    details: { data: presentDeletion(deletionFormOf(event, context), error.outcome) },
+  })),
+  mapError(IdempotencyValidationError, () => ({
+    code: 'IDEMPOTENCY_KEY_REUSED',
+    message: 'this Idempotency-Key was used with a different request: use a new key for a new request',
+  })),
+  mapError(IdempotencyAlreadyInProgressError, () => ({
+    code: 'IDEMPOTENCY_IN_PROGRESS',
+    message: 'a request with this Idempotency-Key is still running: retry after it finishes',
+  })),
+];
