@@ -5,7 +5,6 @@
  * own log group only) and gains exactly what the grant helpers add.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -15,14 +14,11 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, handlerEntry } from '../functions/contracts/functions.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/observability/names.js';
+import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import type { LogLevel } from './config.js';
 import type { AwsAction } from '#wiring/index.js';
 
-/** The repository root: handler entries, package-lock.json and tsconfig.json are relative to it. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Lets the bundled ESM code (and CommonJS dependencies inside it) call `require`. */
-const REQUIRE_SHIM = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+export { PROJECT_ROOT } from './bundling.js';
 
 export interface ServiceFunctionProps {
   readonly name: FunctionName;
@@ -87,24 +83,22 @@ export class ServiceFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      // The options are defined once in lib/bundling.ts (bench/cold.ts builds with the same ones); see there why.
       bundling: {
         // Never Docker: the locally installed esbuild bundles (no Docker engine on build machines).
         forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        // Prefer the ESM builds of dependencies (better tree-shaking of the AWS SDK and Powertools).
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_SHIM,
-        minify: true,
-        // Readable stack traces (with NODE_OPTIONS=--enable-source-maps) without shipping the sources.
-        sourceMap: true,
+        format: BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: BUNDLING.target,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        // DEFAULT: a linked .map file, as esbuild's `sourcemap: true`.
         sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Error classes keep their names in logs even when minified.
-        keepNames: true,
-        // Bundle the AWS SDK v3 too: pinned to the lockfile's version and tree-shaken to what is used.
-        externalModules: [],
-        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        sourcesContent: BUNDLING.sourcesContent,
+        keepNames: BUNDLING.keepNames,
+        externalModules: [...BUNDLING.externalModules],
+        tsconfig: join(PROJECT_ROOT, BUNDLING.tsconfig),
       },
     });
     Validations.of(this.role).acknowledge({

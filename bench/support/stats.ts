@@ -38,11 +38,14 @@ const javaVersion = (): string => {
   return version ? `Java ${version}` : 'Java ?';
 };
 
-export const machine = (): string => {
+/** CPU, cores, memory and Node version: the machine without DynamoDB Local. */
+export const host = (): string => {
   const cpu = cpus();
   const gib = (totalmem() / 1024 ** 3).toFixed(1);
-  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${gib} GiB RAM, Node ${process.version}; ${dynamoDbLocalVersion()} on ${javaVersion()}, in memory, on the same machine`;
+  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${gib} GiB RAM, Node ${process.version}`;
 };
+
+export const machine = (): string => `${host()}; ${dynamoDbLocalVersion()} on ${javaVersion()}, in memory, on the same machine`;
 
 /** 1/5/15-minute load averages: other work on the machine skews every figure. */
 export const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
