@@ -27,6 +27,14 @@ export default tseslint.config(
     },
   },
   {
+    // zod as a namespace import: esbuild cannot tree-shake `import { z }`, which bundles all of zod (~460 KB with
+    // its locales) into every function that validates anything (docs/benchmarks.md, cold start).
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[importKind!='type']", message: "import zod as `import * as z from 'zod'` so that esbuild can tree-shake it" }],
+    },
+  },
+  {
     // Tests drive JSON bodies of any shape.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

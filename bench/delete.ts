@@ -19,12 +19,12 @@
  * A quick check: BENCH_RUNS=2 BENCH_HEAVY_RUNS=1 BENCH_MESSAGES=100 BENCH_CALIBRATION_ITEMS=2000 npm run bench:delete
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { WriteRequest } from '../functions/adapters/dynamodb/batch-writer.js';
-import { tombstoneItem } from '../functions/adapters/dynamodb/conversation-items.js';
-import { DETAIL_TYPES, type HistoryPurgedDetail } from '../functions/contracts/events.js';
-import type { Key } from '../functions/contracts/table.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { type LocalStack, startLocalStack } from '../local/stack.js';
+import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
+import { tombstoneItem } from '#adapters/dynamodb/conversation-items.js';
+import { DETAIL_TYPES, type HistoryPurgedDetail } from '#contracts/events.js';
+import type { Key } from '#contracts/table.js';
+import { startDynamoDbLocal } from '#local/dynamodb-local.js';
+import { type LocalStack, startLocalStack } from '#local/stack.js';
 import { benchClient, countItems, deleteOneByOne, readKeys, writeAll } from './support/dynamo.js';
 import { parseVariants, purgeAcrossConversations, purgeBlindRange, purgeWithVariant, type PurgeVariant, variantName } from './support/purge-variants.js';
 import { buildUser, type SeededUser } from './support/seed.js';

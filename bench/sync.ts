@@ -13,8 +13,8 @@
  * Knobs (environment): BENCH_SYNC_DELETIONS, BENCH_SYNC_WARMUP (20), BENCH_FANOUT_DEVICES, BENCH_FANOUT_ROUNDS.
  */
 import { WebSocket } from 'ws';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { type LocalStack, startLocalStack } from '../local/stack.js';
+import { startDynamoDbLocal } from '#local/dynamodb-local.js';
+import { type LocalStack, startLocalStack } from '#local/stack.js';
 import { load, machine, median, ms } from './support/stats.js';
 import { onStop, progress, stopAll } from './support/lifecycle.js';
 

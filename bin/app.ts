@@ -4,8 +4,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { configFromContext } from '../lib/config.js';
-import { ServiceStack } from '../lib/service-stack.js';
+import { configFromContext } from '#lib/config.js';
+import { ServiceStack } from '#lib/service-stack.js';
 
 const app = new App();
 new ServiceStack(app, 'ConversationDeletionService', {

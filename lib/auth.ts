@@ -7,8 +7,8 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccountRecovery, Mfa, UserPool, type UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ADMIN_GROUP } from '../functions/contracts/auth.js';
-import { ENV } from '../functions/contracts/environment.js';
+import { ADMIN_GROUP } from '#contracts/auth.js';
+import { ENV } from '#contracts/environment.js';
 import type { AuthConfig } from './config.js';
 
 export interface AuthProps {

@@ -6,7 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '../functions/contracts/table-definition.js';
+import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
 
 export interface DataStoreProps {
   /** What a stack deletion does to the service table. @default RemovalPolicy.RETAIN */

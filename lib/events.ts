@@ -12,7 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { DestinationConfig, IDestination } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type EventPattern as ContractPattern, RULE_PATTERNS } from '../functions/contracts/events.js';
+import { type EventPattern as ContractPattern, RULE_PATTERNS } from '#contracts/events.js';
 import type { ServiceFunction } from './service-function.js';
 
 export type RuleName = keyof typeof RULE_PATTERNS;

@@ -18,7 +18,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HTTP_ROUTES, type HttpFunctionName, routeKey } from '../functions/contracts/routes.js';
+import { HTTP_ROUTES, type HttpFunctionName, routeKey } from '#contracts/routes.js';
 import type { ServiceFunction } from './service-function.js';
 
 /** Request headers clients send besides the bearer token (see docs/api.md). */

@@ -5,9 +5,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
 import { ENV, type EnvName } from '#contracts/environment.js';
-import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../functions/contracts/functions.js';
-import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSocketFunctionName } from '../functions/contracts/routes.js';
-import { CONVERSATIONS_BY_TIME_INDEX } from '../functions/contracts/table.js';
+import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '#contracts/functions.js';
+import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSocketFunctionName } from '#contracts/routes.js';
+import { CONVERSATIONS_BY_TIME_INDEX } from '#contracts/table.js';
 import { Auth } from './auth.js';
 import type { ServiceConfig } from './config.js';
 import { DataStore } from './data-store.js';

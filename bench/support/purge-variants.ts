@@ -5,10 +5,10 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { batchWrite } from '../../functions/adapters/dynamodb/batch-writer.js';
-import { DynamoHistoryPurger } from '../../functions/adapters/dynamodb/history-purger.js';
-import type { PurgeTarget } from '../../functions/contracts/events.js';
-import { keys as tableKeys, seqKey } from '../../functions/contracts/table.js';
+import { batchWrite } from '#adapters/dynamodb/batch-writer.js';
+import { DynamoHistoryPurger } from '#adapters/dynamodb/history-purger.js';
+import type { PurgeTarget } from '#contracts/events.js';
+import { keys as tableKeys, seqKey } from '#contracts/table.js';
 
 export type PurgeVariant = {
   /** Conversations purged at once (service: CONVERSATION_CONCURRENCY = 4). */

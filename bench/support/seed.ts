@@ -5,11 +5,11 @@
  * The peers' own copies are not written: a deletion never reads or touches them, and they would double the seeding.
  */
 import { randomUUID } from 'node:crypto';
-import type { WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
-import { conversationFields, messageItem } from '../../functions/adapters/dynamodb/conversation-items.js';
-import { type ConversationRef, c2cConversationID } from '../../functions/contracts/ids.js';
-import { type Key, keys } from '../../functions/contracts/table.js';
-import type { Message } from '../../functions/domain/ports/messages.js';
+import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
+import { conversationFields, messageItem } from '#adapters/dynamodb/conversation-items.js';
+import { type ConversationRef, c2cConversationID } from '#contracts/ids.js';
+import { type Key, keys } from '#contracts/table.js';
+import type { Message } from '#domain/ports/messages.js';
 
 export type SeededUser = {
   userID: string;

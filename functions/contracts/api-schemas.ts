@@ -2,8 +2,9 @@
  * Request schemas of every route, defined once; handlers, docs and tests use them.
  * Each check carries the stable error code it fails with (`params.code`) and a message that says how to fix it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ErrorCode, ValidationError } from './errors.js';
+import { DEFAULT_SETTINGS } from './settings.js';
 import {
   type ConversationRef,
   CONVERSATION_ID_HINT,
@@ -185,3 +186,31 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
   const parsed = parseOrThrow(deleteConversationsObject, body, 'body');
   return { form: 'list', conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage };
 };
+
+/**
+ * Body of `PUT /v1/admin/settings`: the settings to change, each optional (the others keep their value);
+ * an unknown key is refused (UNKNOWN_FIELD), a wrong type too (INVALID_REQUEST), and so is a body with no setting.
+ */
+export const settingsUpdateBody = z
+  .strictObject({
+    syncConversationDeletion: booleanFlag('syncConversationDeletion').optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    params: { code: 'INVALID_REQUEST' },
+    error: `name at least one setting to change, such as {"syncConversationDeletion":true}; settings: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`,
+  });
+export type SettingsUpdate = z.infer<typeof settingsUpdateBody>;
+
+/** Query of `GET /v1/sync/conversation-deletions`: `since` is a `nextCursor` from an earlier answer (omit it to read all retained deletions). */
+export const syncDeletionsQuery = z.strictObject({
+  // A refinement, not .max(): zod 4 keeps `params` (the stable code) on custom issues only.
+  since: z
+    .string()
+    .refine((v) => v.length > 0 && v.length <= 2048, {
+      params: { code: 'INVALID_CURSOR' },
+      error: 'since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since',
+    })
+    .optional(),
+  limit: pageQuery.shape.limit,
+});
+export type SyncDeletionsQuery = z.infer<typeof syncDeletionsQuery>;

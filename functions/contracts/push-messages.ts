@@ -3,8 +3,6 @@
  * and the catch-up list it reads when it comes back online. Both carry the same notice, so a client handles a
  * pushed deletion and a caught-up one with the same code, and drops a repeat by `deletionID`.
  */
-import { z } from 'zod';
-import { pageQuery } from './api-schemas.js';
 import type { ConversationsDeletedDetail } from './events.js';
 
 /** One deletion as devices see it. */
@@ -35,20 +33,6 @@ export const conversationDeletedMessage = (notice: DeletionNotice): Conversation
   type: PUSH_MESSAGE_TYPES.conversationDeleted,
   data: notice,
 });
-
-/** Query of `GET /v1/sync/conversation-deletions`: `since` is a `nextCursor` from an earlier answer (omit it to read all retained deletions). */
-export const syncDeletionsQuery = z.strictObject({
-  // A refinement, not .max(): zod 4 keeps `params` (the stable code) on custom issues only.
-  since: z
-    .string()
-    .refine((v) => v.length > 0 && v.length <= 2048, {
-      params: { code: 'INVALID_CURSOR' },
-      error: 'since is not a cursor this endpoint returned: pass nextCursor back unchanged, or omit since',
-    })
-    .optional(),
-  limit: pageQuery.shape.limit,
-});
-export type SyncDeletionsQuery = z.infer<typeof syncDeletionsQuery>;
 
 /** Answer of `GET /v1/sync/conversation-deletions`. */
 export type SyncDeletionsPage = {

@@ -2,7 +2,8 @@
  * The app's settings: read and changed by administrators, honoured by the push and catch-up functions
  * through a short-lived cache, so that a busy push function does not read the settings item on every event.
  */
-import type { AppSettings, SettingsUpdate } from '#contracts/settings.js';
+import type { SettingsUpdate } from '#contracts/api-schemas.js';
+import type { AppSettings } from '#contracts/settings.js';
 import type { Clock } from './ports/clock.js';
 import type { SettingsReader, SettingsRepository, StoredSettings } from './ports/settings.js';
 

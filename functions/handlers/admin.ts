@@ -1,5 +1,4 @@
-import { parseOrThrow, systemNotificationBody } from '#contracts/api-schemas.js';
-import { settingsUpdateBody } from '#contracts/settings.js';
+import { parseOrThrow, settingsUpdateBody, systemNotificationBody } from '#contracts/api-schemas.js';
 import { sendSystemNotification } from '#domain/messaging.js';
 import type { StoredSettings } from '#domain/ports/settings.js';
 import { getSettings, updateSettings } from '#domain/settings.js';

@@ -1,4 +1,4 @@
-import { historyPurgeRequestedDetailSchema } from '#contracts/events.js';
+import { historyPurgeRequestedDetailSchema } from '#contracts/event-schemas.js';
 import { runPurgeJob } from '#domain/purge-job.js';
 import { eventHandler } from '#middleware/event-handler.js';
 import { logger } from '#observability/logger.js';

@@ -1,4 +1,4 @@
-import { conversationsDeletedDetailSchema } from '#contracts/events.js';
+import { conversationsDeletedDetailSchema } from '#contracts/event-schemas.js';
 import { PushIncompleteError, pushDeletion } from '#domain/push-deletion.js';
 import { eventHandler } from '#middleware/event-handler.js';
 import { logger } from '#observability/logger.js';

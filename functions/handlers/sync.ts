@@ -1,5 +1,4 @@
-import { parseOrThrow } from '#contracts/api-schemas.js';
-import { syncDeletionsQuery } from '#contracts/push-messages.js';
+import { parseOrThrow, syncDeletionsQuery } from '#contracts/api-schemas.js';
 import { listDeletionsSince } from '#domain/deletion-catch-up.js';
 import { httpHandler, queryOf } from '#middleware/http-handler.js';
 import { syncFunction } from '#wiring/sync.js';

@@ -7,9 +7,9 @@
 import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/contracts/environment.js';
-import { FUNCTIONS } from '../../functions/wiring/index.js';
-import { CONTEXT_KEYS, ConfigError, configFromContext } from '../../lib/config.js';
+import { ENV } from '#contracts/environment.js';
+import { FUNCTIONS } from '#wiring/index.js';
+import { CONTEXT_KEYS, ConfigError, configFromContext } from '#lib/config.js';
 import { type Synthesized, synthesize } from '../support/cdk.js';
 
 const ISSUER = 'https://login.example.com/realms/chat';

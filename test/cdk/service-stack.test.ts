@@ -5,13 +5,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_GROUP } from '../../functions/contracts/auth.js';
-import { ENV, type EnvName } from '../../functions/contracts/environment.js';
-import { FUNCTIONS } from '../../functions/wiring/index.js';
-import { RULE_PATTERNS } from '../../functions/contracts/events.js';
-import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '../../functions/contracts/functions.js';
-import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '../../functions/contracts/routes.js';
-import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '../../functions/contracts/table-definition.js';
+import { ADMIN_GROUP } from '#contracts/auth.js';
+import { ENV, type EnvName } from '#contracts/environment.js';
+import { FUNCTIONS } from '#wiring/index.js';
+import { RULE_PATTERNS } from '#contracts/events.js';
+import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '#contracts/functions.js';
+import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '#contracts/routes.js';
+import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
 import { type Synthesized, synthesize } from '../support/cdk.js';
 
 

@@ -1,7 +1,7 @@
 /** Every bad input gets a 4xx with a stable code and a message, and changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../functions/contracts/errors.js';
-import { keys } from '../../functions/contracts/table.js';
+import { ERROR_CODES } from '#contracts/errors.js';
+import { keys } from '#contracts/table.js';
 import { conversationIDs, historyTexts, send } from '../support/chat.js';
 import { type ApiClient, type TestStack, startTestStack, uniqueUser } from '../support/stack.js';
 

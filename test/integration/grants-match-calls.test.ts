@@ -6,8 +6,8 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { keys } from '../../functions/contracts/table.js';
-import type { AwsCall } from '../../local/aws-calls.js';
+import { keys } from '#contracts/table.js';
+import type { AwsCall } from '#local/aws-calls.js';
 import { send } from '../support/chat.js';
 import { allows, type LocalNames, requiredPermissions, resolvePolicies, uncoveredCalls } from '../support/iam.js';
 import { describeUncovered, startTestStack, type TestStack, uniqueUser } from '../support/stack.js';

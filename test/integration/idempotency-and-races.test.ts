@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/contracts/events.js';
-import { keys } from '../../functions/contracts/table.js';
+import { DETAIL_TYPES } from '#contracts/events.js';
+import { keys } from '#contracts/table.js';
 import { conversation, historyTexts, send } from '../support/chat.js';
 import { type TestStack, startTestStack, uniqueUser } from '../support/stack.js';
 

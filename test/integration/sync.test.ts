@@ -5,9 +5,9 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoConnectionRegistry } from '../../functions/adapters/dynamodb/connection-registry.js';
-import { keys } from '../../functions/contracts/table.js';
-import { LocalAuth } from '../../local/local-auth.js';
+import { DynamoConnectionRegistry } from '#adapters/dynamodb/connection-registry.js';
+import { keys } from '#contracts/table.js';
+import { LocalAuth } from '#local/local-auth.js';
 import { type ApiClient, type TestStack, startTestStack, uniqueUser } from '../support/stack.js';
 import { Device, eventually, refusedStatus } from '../support/websocket.js';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../local/dynamodb-local.js';
+import { freePort } from '#local/dynamodb-local.js';
 
 const TSX = 'node_modules/tsx/dist/cli.mjs';
 

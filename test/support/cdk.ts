@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { configFromContext } from '../../lib/config.js';
-import { ServiceStack } from '../../lib/service-stack.js';
+import { configFromContext } from '#lib/config.js';
+import { ServiceStack } from '#lib/service-stack.js';
 import type { SynthesizedPolicies } from './iam.js';
 
 export type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -3,7 +3,7 @@
  * stack once so that integration tests can check every AWS call against the functions' real IAM policies.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { startDynamoDbLocal } from '#local/dynamodb-local.js';
 import { functionPolicies, synthesize } from './cdk.js';
 import type { SynthesizedPolicies } from './iam.js';
 

@@ -4,8 +4,8 @@
  * says which action on which ARN a call needs (as the service authorizes it: per table for batch calls, per item
  * for transactions, on the index ARN for an index query); `uncoveredCalls` lists the calls no statement allows.
  */
-import type { AwsCall } from '../../local/aws-calls.js';
-import type { FunctionName } from '../../functions/contracts/functions.js';
+import type { AwsCall } from '#local/aws-calls.js';
+import type { FunctionName } from '#contracts/functions.js';
 
 /** A role statement with its resources still as CloudFormation expressions. */
 export type RawStatement = { actions: string[]; resources: unknown[] };

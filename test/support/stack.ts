@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { AwsCall, AwsCallInterceptor } from '../../local/aws-calls.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { AwsCall, AwsCallInterceptor } from '#local/aws-calls.js';
+import { type LocalStack, startLocalStack } from '#local/stack.js';
 import { describeUncovered, type LocalNames, resolvePolicies, type Uncovered, uncoveredCalls } from './iam.js';
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };

@@ -3,7 +3,7 @@
  * the next message with a timeout, and a ping/pong barrier that proves no earlier message is still on its way.
  */
 import { WebSocket } from 'ws';
-import type { LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '#local/stack.js';
 
 export type Received = { type: string; data: Record<string, any> };
 

@@ -4,8 +4,8 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { chunk } from '../../functions/adapters/chunk.js';
-import { batchWrite, type WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
+import { chunk } from '#adapters/chunk.js';
+import { batchWrite, type WriteRequest } from '#adapters/dynamodb/batch-writer.js';
 
 const put = (i: number): WriteRequest => ({ PutRequest: { Item: { pk: 'p', sk: String(i) } } });
 

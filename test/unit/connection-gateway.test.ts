@@ -6,9 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SDK_RETRY } from '../../functions/adapters/retry-policy.js';
-import { createManagementApiClient } from '../../functions/adapters/websocket/client.js';
-import { ApiGatewayConnectionGateway, PostToConnectionError } from '../../functions/adapters/websocket/connection-gateway.js';
+import { SDK_RETRY } from '#adapters/retry-policy.js';
+import { createManagementApiClient } from '#adapters/websocket/client.js';
+import { ApiGatewayConnectionGateway, PostToConnectionError } from '#adapters/websocket/connection-gateway.js';
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '../../functions/contracts/api-schemas.js';
-import { principalFromClaims } from '../../functions/contracts/auth.js';
-import { ValidationError } from '../../functions/contracts/errors.js';
-import { DETAIL_TYPES, EVENT_SOURCE, RULE_PATTERNS, matchesPattern } from '../../functions/contracts/events.js';
-import { parseConversationID } from '../../functions/contracts/ids.js';
-import { matchRoute } from '../../functions/contracts/routes.js';
-import { keys, seqFromKey, seqKey } from '../../functions/contracts/table.js';
+import { deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '#contracts/api-schemas.js';
+import { principalFromClaims } from '#contracts/auth.js';
+import { ValidationError } from '#contracts/errors.js';
+import { DETAIL_TYPES, EVENT_SOURCE, RULE_PATTERNS, matchesPattern } from '#contracts/events.js';
+import { parseConversationID } from '#contracts/ids.js';
+import { matchRoute } from '#contracts/routes.js';
+import { keys, seqFromKey, seqKey } from '#contracts/table.js';
 
 describe('conversation IDs', () => {
   it.each([

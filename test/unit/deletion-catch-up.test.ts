@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DeletionNotice } from '../../functions/contracts/push-messages.js';
-import { SETTLE_SECONDS, decodeCatchUpCursor, encodeCatchUpCursor, listDeletionsSince } from '../../functions/domain/deletion-catch-up.js';
-import { InvalidCursorError } from '../../functions/domain/errors.js';
-import type { DeletionLog, DeletionLogEntry } from '../../functions/domain/ports/deletion-log.js';
+import type { DeletionNotice } from '#contracts/push-messages.js';
+import { SETTLE_SECONDS, decodeCatchUpCursor, encodeCatchUpCursor, listDeletionsSince } from '#domain/deletion-catch-up.js';
+import { InvalidCursorError } from '#domain/errors.js';
+import type { DeletionLog, DeletionLogEntry } from '#domain/ports/deletion-log.js';
 
 /** The deletion log as the adapter keeps it: positions `<deletedAt>#<deletionID>`, string-ordered. */
 class MemoryLog implements DeletionLog {

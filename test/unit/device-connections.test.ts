@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, LocalTokenVerifier, TokenVerifierConfigError, AwsJwtTokenVerifier, createTokenVerifier } from '../../functions/adapters/auth/token-verifiers.js';
-import { CONNECTION_TTL_SECONDS, ConnectionRefusedError, authorizeDevice, connectDevice } from '../../functions/domain/device-connections.js';
-import type { ConnectionRegistry, DeviceConnection } from '../../functions/domain/ports/devices.js';
+import { LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, LocalTokenVerifier, TokenVerifierConfigError, AwsJwtTokenVerifier, createTokenVerifier } from '#adapters/auth/token-verifiers.js';
+import { CONNECTION_TTL_SECONDS, ConnectionRefusedError, authorizeDevice, connectDevice } from '#domain/device-connections.js';
+import type { ConnectionRegistry, DeviceConnection } from '#domain/ports/devices.js';
 
 const key = Buffer.alloc(32, 7);
 const verifier = new LocalTokenVerifier(key.toString('base64'));

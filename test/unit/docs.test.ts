@@ -1,10 +1,10 @@
 /** The docs describe the code: every route, error code and event type defined in contracts appears in them. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../functions/contracts/errors.js';
-import { DETAIL_TYPES, EVENT_SOURCE } from '../../functions/contracts/events.js';
-import { HTTP_ROUTES, routeKey } from '../../functions/contracts/routes.js';
-import { FUNCTIONS } from '../../functions/wiring/index.js';
+import { ERROR_CODES } from '#contracts/errors.js';
+import { DETAIL_TYPES, EVENT_SOURCE } from '#contracts/events.js';
+import { HTTP_ROUTES, routeKey } from '#contracts/routes.js';
+import { FUNCTIONS } from '#wiring/index.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 

@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/contracts/environment.js';
-import { eventBridgeClient } from '../../functions/adapters/eventbridge/client.js';
-import { EventBridgePublisher, EventPublishError } from '../../functions/adapters/eventbridge/event-publisher.js';
-import { SDK_RETRY } from '../../functions/adapters/retry-policy.js';
+import { ENV } from '#contracts/environment.js';
+import { eventBridgeClient } from '#adapters/eventbridge/client.js';
+import { EventBridgePublisher, EventPublishError } from '#adapters/eventbridge/event-publisher.js';
+import { SDK_RETRY } from '#adapters/retry-policy.js';
 
 const scripted = (failFirst: number, failAlways = false) => {
   const sent: PutEventsRequestEntry[][] = [];

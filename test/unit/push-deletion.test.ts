@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ConversationsDeletedDetail } from '../../functions/contracts/events.js';
-import { GONE_GRACE_MS, PushIncompleteError, type PushDeps, pushDeletion } from '../../functions/domain/push-deletion.js';
-import type { DeletionKey, PushProgress } from '../../functions/domain/ports/deletion-log.js';
-import type { ConnectionRegistry, DeviceConnection, PostOutcome } from '../../functions/domain/ports/devices.js';
+import type { ConversationsDeletedDetail } from '#contracts/events.js';
+import { GONE_GRACE_MS, PushIncompleteError, type PushDeps, pushDeletion } from '#domain/push-deletion.js';
+import type { DeletionKey, PushProgress } from '#domain/ports/deletion-log.js';
+import type { ConnectionRegistry, DeviceConnection, PostOutcome } from '#domain/ports/devices.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const clock = { now: () => new Date(NOW) };

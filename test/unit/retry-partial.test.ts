@@ -1,7 +1,7 @@
 /** The one loop over partial results (retry.ts): what it re-sends, its stop rule, and that it never drops the rest. */
 import { describe, expect, it } from 'vitest';
-import { retryPartial } from '../../functions/adapters/retry.js';
-import { backoffBound } from '../../functions/adapters/retry-policy.js';
+import { retryPartial } from '#adapters/retry.js';
+import { backoffBound } from '#adapters/retry-policy.js';
 
 /** An attempt that keeps the first `keep(call)` items pending, recording what it was sent and when. */
 const scriptedAttempt = (keep: (call: number) => number) => {

@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchWrite, type WriteRequest } from '../../functions/adapters/dynamodb/batch-writer.js';
-import { createDocumentClient } from '../../functions/adapters/dynamodb/client.js';
-import { PARTIAL_RETRY, SDK_RETRY, worstCaseBackoffMs } from '../../functions/adapters/retry-policy.js';
+import { batchWrite, type WriteRequest } from '#adapters/dynamodb/batch-writer.js';
+import { createDocumentClient } from '#adapters/dynamodb/client.js';
+import { PARTIAL_RETRY, SDK_RETRY, worstCaseBackoffMs } from '#adapters/retry-policy.js';
 
 type Answer = { status: number; type?: string; body?: unknown; headers?: Record<string, string> };
 type Received = { at: number; target: string; attempt: string; body: { RequestItems?: Record<string, WriteRequest[]> } };

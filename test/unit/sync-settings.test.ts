@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SettingsCacheConfigError, settingsCacheSeconds } from '../../functions/adapters/dynamodb/settings-repository.js';
-import { parseOrThrow } from '../../functions/contracts/api-schemas.js';
-import { type AppSettings, settingsFromStored, settingsUpdateBody } from '../../functions/contracts/settings.js';
-import { createCachedSettingsReader, updateSettings } from '../../functions/domain/settings.js';
-import type { SettingsRepository, StoredSettings } from '../../functions/domain/ports/settings.js';
+import { SettingsCacheConfigError, settingsCacheSeconds } from '#adapters/dynamodb/settings-repository.js';
+import { parseOrThrow, settingsUpdateBody } from '#contracts/api-schemas.js';
+import { type AppSettings, settingsFromStored } from '#contracts/settings.js';
+import { createCachedSettingsReader, updateSettings } from '#domain/settings.js';
+import type { SettingsRepository, StoredSettings } from '#domain/ports/settings.js';
 
 /** An in-memory settings store that counts reads. */
 class MemorySettings implements SettingsRepository {

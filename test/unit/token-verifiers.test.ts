@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { SimpleFetcher } from 'aws-jwt-verify/https';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/contracts/environment.js';
-import { createTokenVerifier, OidcDiscoveryError } from '../../functions/adapters/auth/token-verifiers.js';
-import { TokenRejectedError, type TokenVerifier } from '../../functions/domain/ports/devices.js';
+import { ENV } from '#contracts/environment.js';
+import { createTokenVerifier, OidcDiscoveryError } from '#adapters/auth/token-verifiers.js';
+import { TokenRejectedError, type TokenVerifier } from '#domain/ports/devices.js';
 
 const KID = 'test-key';
 const AUDIENCES = 'chat-app, chat-admin';
