@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
-import { DELETION_RECORD_RETENTION_DAYS, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
+import { CONVERSATIONS_BY_TIME_INDEX, DELETION_RECORD_RETENTION_DAYS, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
@@ -13,6 +13,11 @@ import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 import { queryAll } from './query-all.js';
 import { type ConversationItem, conversationFields, isLive, setClause, tombstoneItem, toMessage } from './conversation-items.js';
+
+/** The timeline counter's attribute (see message-repository.ts allocateSequence). */
+const TIMELINE_SEQ = 'seq';
+/** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
+const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQ];
 
 export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'>;
 
@@ -26,7 +31,7 @@ export class DynamoDeletionRepository implements DeletionRepository {
   public async readStates(userID: string, refs: ConversationRef[]): Promise<Map<string, ConversationState>> {
     const conversationKeys = refs.map((r) => keys.conversation(userID, r.conversationID));
     const timelineKeys = refs.map((r) => keys.timeline(userID, r));
-    const found = await batchGet(this.client, this.tableName, [...conversationKeys, ...timelineKeys]);
+    const found = await batchGet(this.client, this.tableName, [...conversationKeys, ...timelineKeys], STATE_ATTRIBUTES);
     return new Map(
       refs.map((ref, i) => {
         const item = found.get(keyString(conversationKeys[i]!)) as ConversationItem | undefined;
@@ -47,7 +52,7 @@ export class DynamoDeletionRepository implements DeletionRepository {
 
   public async readTimelineSequences(userID: string, refs: ConversationRef[]): Promise<Map<string, number>> {
     const timelineKeys = refs.map((r) => keys.timeline(userID, r));
-    const found = await batchGet(this.client, this.tableName, timelineKeys);
+    const found = await batchGet(this.client, this.tableName, timelineKeys, [TIMELINE_SEQ]);
     return new Map(refs.map((ref, i) => [ref.conversationID, (found.get(keyString(timelineKeys[i]!))?.seq as number | undefined) ?? 0]));
   }
 
