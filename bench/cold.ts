@@ -24,12 +24,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile, version as esbuildVersion } from 'esbuild';
-import { ENV, type EnvName } from '../functions/contracts/environment.js';
-import { FUNCTION_NAMES, type FunctionName, handlerEntry } from '../functions/contracts/functions.js';
-import { HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS } from '../functions/contracts/routes.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/observability/names.js';
-import { type AwsResource, FUNCTIONS } from '../functions/wiring/index.js';
-import { BUNDLING, esbuildOptions, PROJECT_ROOT } from '../lib/bundling.js';
+import { ENV, type EnvName } from '#contracts/environment.js';
+import { FUNCTION_NAMES, type FunctionName, handlerEntry } from '#contracts/functions.js';
+import { HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS } from '#contracts/routes.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#observability/names.js';
+import { type AwsResource, FUNCTIONS } from '#wiring/index.js';
+import { BUNDLING, esbuildOptions, PROJECT_ROOT } from '#lib/bundling.js';
 import { onStop, progress, stopAll } from './support/lifecycle.js';
 import { alternate, host, load, median, ms, ratio } from './support/stats.js';
 

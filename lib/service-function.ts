@@ -12,8 +12,8 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, handlerEntry } from '../functions/contracts/functions.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/observability/names.js';
+import { type FunctionName, handlerEntry } from '#contracts/functions.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#observability/names.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import type { LogLevel } from './config.js';
 import type { AwsAction } from '#wiring/index.js';
