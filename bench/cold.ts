@@ -31,15 +31,8 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '#observability/names.js';
 import { type AwsResource, FUNCTIONS } from '#wiring/index.js';
 import { BUNDLING, esbuildOptions, PROJECT_ROOT } from '#lib/bundling.js';
 import { onStop, progress, stopAll } from './support/lifecycle.js';
-import { alternate, host, load, median, ms, ratio } from './support/stats.js';
+import { alternate, host, intEnv, load, median, ms, ratio } from './support/stats.js';
 
-const intEnv = (name: string, fallback: number, min: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected a whole number >= ${min}`);
-  return value;
-};
 
 const RUNS = intEnv('BENCH_COLD_RUNS', 10, 1);
 const TARGET = 1.25;

@@ -28,18 +28,11 @@ import { type LocalStack, startLocalStack } from '#local/stack.js';
 import { benchClient, countItems, deleteOneByOne, readKeys, writeAll } from './support/dynamo.js';
 import { parseVariants, purgeAcrossConversations, purgeBlindRange, purgeWithVariant, type PurgeVariant, variantName } from './support/purge-variants.js';
 import { buildUser, type SeededUser } from './support/seed.js';
-import { alternate, int, list, load, machine, median, ms, now, pct, ratio } from './support/stats.js';
+import { alternate, int, intEnv, list, load, machine, median, ms, now, pct, ratio } from './support/stats.js';
 import { isStopping, onStop, progress, stopAll } from './support/lifecycle.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name}=${raw}: expected a whole number`);
-  return value;
-};
 
 const config = {
   runs: Math.max(1, intEnv('BENCH_RUNS', 7)),

@@ -15,20 +15,13 @@
 import { WebSocket } from 'ws';
 import { startDynamoDbLocal } from '#local/dynamodb-local.js';
 import { type LocalStack, startLocalStack } from '#local/stack.js';
-import { load, machine, median, ms } from './support/stats.js';
+import { intEnv, load, machine, median, ms } from './support/stats.js';
 import { onStop, progress, stopAll } from './support/lifecycle.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const intEnv = (name: string, fallback: number, min: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected a whole number >= ${min}`);
-  return value;
-};
 
 const config = {
   deletions: intEnv('BENCH_SYNC_DELETIONS', 250, 1),

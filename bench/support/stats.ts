@@ -60,3 +60,12 @@ export const alternate = async (run: number, first: () => Promise<unknown>, seco
     await first();
   }
 };
+
+/** A whole-number knob from the environment (BENCH_RUNS and friends): its default when unset, an error when malformed. */
+export const intEnv = (name: string, fallback: number, min = 0): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected a whole number >= ${min}`);
+  return value;
+};
