@@ -330,6 +330,7 @@ const DUMMY_ENV: Record<EnvName, string | undefined> = {
   [ENV.idempotencyTableName]: 'i',
   [ENV.eventBusName]: 'b',
   [ENV.userIDClaim]: 'username',
+  [ENV.awsRegion]: 'us-east-1',
   [ENV.websocketManagementEndpoint]: 'https://example.execute-api.us-east-1.amazonaws.com/v1',
   [ENV.cognitoUserPoolID]: 'us-east-1_EXAMPLE01',
   [ENV.cognitoClientID]: 'example0client0id',

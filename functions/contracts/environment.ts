@@ -19,6 +19,8 @@ export const ENV = {
   localJwtKey: 'LOCAL_JWT_KEY',
   /** How long functions may cache the app settings, in seconds. */
   settingsCacheSeconds: 'SETTINGS_CACHE_SECONDS',
+  /** Set by Lambda itself; the AWS clients use it (locally the runner sets it). */
+  awsRegion: 'AWS_REGION',
   /** Local only: DynamoDB Local's URL. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Local only: the local event bus's URL (it speaks the PutEvents API). */

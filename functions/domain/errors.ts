@@ -28,22 +28,29 @@ export class GroupTooLargeError extends Error {
   public constructor(
     public readonly members: number,
     public readonly limit: number,
+    options?: { cause?: unknown },
   ) {
-    super(`a group holds at most ${limit} members including you; this one would have ${members}`);
+    super(`a group holds at most ${limit} members including you; this one would have ${members}`, options);
     this.name = 'GroupTooLargeError';
   }
 }
 
 export class NotGroupMemberError extends Error {
-  public constructor(public readonly groupID: string) {
-    super(`you are not a member of group ${JSON.stringify(groupID)}: only members can send to it`);
+  public constructor(
+    public readonly groupID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`you are not a member of group ${JSON.stringify(groupID)}: only members can send to it`, options);
     this.name = 'NotGroupMemberError';
   }
 }
 
 export class CannotMessageSelfError extends Error {
-  public constructor(public readonly conversationID: string) {
-    super(`${conversationID} is your own user ID: send to another user's C2C<userID>`);
+  public constructor(
+    public readonly conversationID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${conversationID} is your own user ID: send to another user's C2C<userID>`, options);
     this.name = 'CannotMessageSelfError';
   }
 }

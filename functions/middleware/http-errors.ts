@@ -18,16 +18,16 @@ import type { HttpContext, HttpEvent } from './http-middlewares.js';
 
 /** No token, or one that names no valid user. */
 export class UnauthorizedError extends Error {
-  public constructor(message: string) {
-    super(message);
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'UnauthorizedError';
   }
 }
 
 /** A route for administrators, called without the admin claim. */
 export class AdminRequiredError extends Error {
-  public constructor(message: string) {
-    super(message);
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'AdminRequiredError';
   }
 }
@@ -42,16 +42,16 @@ export class InvalidJsonError extends Error {
 
 /** The body is larger than the API accepts. */
 export class PayloadTooLargeError extends Error {
-  public constructor(message: string) {
-    super(message);
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'PayloadTooLargeError';
   }
 }
 
 /** A route key this function does not serve (API Gateway only sends declared routes, so a misconfiguration). */
 export class RouteNotFoundError extends Error {
-  public constructor(message: string) {
-    super(message);
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'RouteNotFoundError';
   }
 }

@@ -9,7 +9,7 @@ import { tracer } from '#observability/tracer.js';
 import { SDK_RETRY, sdkRetryOptions } from '../retry-policy.js';
 
 export type DocumentClientOptions = {
-  /** DynamoDB Local or another endpoint; in Lambda leave unset. @default process.env.DYNAMODB_ENDPOINT */
+  /** DynamoDB Local or another endpoint; in Lambda leave unset. @default DYNAMODB_ENDPOINT */
   endpoint?: string;
   region?: string;
 };
@@ -19,7 +19,7 @@ const createClient = (options: DocumentClientOptions = {}): DynamoDBClient => {
   return tracer.captureAWSv3Client(
     new DynamoDBClient({
       ...(endpoint ? { endpoint } : {}),
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      region: options.region ?? process.env[ENV.awsRegion] ?? 'us-east-1',
       // Few, short retries: one BatchWriteItem's worst case adds to the write budget (docs/reliability.md).
       ...sdkRetryOptions(SDK_RETRY.dynamodb),
     }),

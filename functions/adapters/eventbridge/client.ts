@@ -11,7 +11,7 @@ export const eventBridgeClient = (): EventBridgeClient => {
   return (shared ??= tracer.captureAWSv3Client(
     new EventBridgeClient({
       ...(endpoint ? { endpoint } : {}),
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      region: process.env[ENV.awsRegion] ?? 'us-east-1',
       // PutEvents failed as a whole; its failed entries are the publisher's to re-send.
       ...sdkRetryOptions(SDK_RETRY.eventbridge),
     }),

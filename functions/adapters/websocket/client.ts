@@ -13,7 +13,7 @@ export const createManagementApiClient = (endpoint: string, retry: RetryPolicy =
   tracer.captureAWSv3Client(
     new ApiGatewayManagementApiClient({
       endpoint,
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      region: process.env[ENV.awsRegion] ?? 'us-east-1',
       ...sdkRetryOptions(retry),
     }),
   );
