@@ -16,7 +16,7 @@ import { wsAuthorizerFunction } from './ws-authorizer.js';
 import { wsConnectFunction } from './ws-connect.js';
 import { wsDisconnectFunction } from './ws-disconnect.js';
 
-export const FUNCTIONS: { readonly [N in FunctionName]: FunctionDeclaration<unknown> & { name: N } } = {
+export const FUNCTIONS: { readonly [N in FunctionName]: FunctionDeclaration<unknown> } = {
   messages: messagesFunction,
   groups: groupsFunction,
   conversations: conversationsFunction,
@@ -28,6 +28,6 @@ export const FUNCTIONS: { readonly [N in FunctionName]: FunctionDeclaration<unkn
   'ws-disconnect': wsDisconnectFunction,
   'purge-history': purgeHistoryFunction,
   'push-deletion': pushDeletionFunction,
-} as never;
+};
 
 export type { Access, AwsAction, AwsResource, DynamoAction, FunctionDeclaration } from './define.js';

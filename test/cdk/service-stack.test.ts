@@ -36,6 +36,8 @@ describe('functions', () => {
       expect(fn.Properties.Architectures, name).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
     }
+    // Each declaration sits under its own name.
+    for (const [name, declaration] of Object.entries(FUNCTIONS)) expect(declaration.name).toBe(name);
     // Nothing else in the stack (no custom-resource helpers) is a Lambda function.
     expect(ofType('AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
   });
