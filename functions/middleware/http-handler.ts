@@ -13,6 +13,7 @@ import type { HttpFunctionName, HttpRouteKey } from '#contracts/routes.js';
 import { logger } from '#observability/logger.js';
 import { metrics } from '#observability/metrics.js';
 import { tracer } from '#observability/tracer.js';
+import { correlationId } from './correlation-id.js';
 import { type ErrorMapping, HTTP_ERRORS, RouteNotFoundError } from './http-errors.js';
 import { authenticate, envelope, errorResponses, type HttpContext, type HttpEvent, jsonBody, type RouteResult } from './http-middlewares.js';
 
@@ -29,7 +30,8 @@ export const httpHandler =
   (routes: Readonly<Record<HttpRouteKey<F>, Route>>) =>
     middy<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>()
       .use(captureLambdaHandler(tracer))
-      .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+      .use(injectLambdaContext(logger))
+      .use(correlationId())
       .use(logMetrics(metrics))
       .use(errorResponses([...(options.errors ?? []), ...HTTP_ERRORS]))
       .use(authenticate())

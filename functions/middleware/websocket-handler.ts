@@ -8,9 +8,11 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from '#observability/logger.js';
 import { tracer } from '#observability/tracer.js';
+import { correlationId } from './correlation-id.js';
 
 export const websocketHandler = <E, R>(handle: (event: E, context: Context) => Promise<R>) =>
   middy<E, R, Error, Context>()
     .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(injectLambdaContext(logger))
+    .use(correlationId())
     .handler(handle);
