@@ -45,22 +45,31 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const sendError = (res: ServerResponse, code: ErrorCode, message: string) => send(res, ERROR_CODES[code].status, errorBody(code, message));
 
-const readBody = (req: IncomingMessage): Promise<string | undefined> =>
+/** The body, or 'too large' once it passes the limit (the rest is read and dropped, so the client gets the 413). */
+const readBody = (req: IncomingMessage): Promise<string | undefined | 'too large'> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? 'too large' : chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
     req.on('error', reject);
   });
+
+/**
+ * The request's URL when its target is a path (origin form), as API Gateway only ever routes; undefined for an
+ * absolute-form or malformed target, which the caller answers with 400.
+ */
+export const requestURL = (req: IncomingMessage): URL | undefined => {
+  if (!req.url?.startsWith('/')) return undefined;
+  try {
+    return new URL(req.url, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+};
 
 /** API Gateway hands JWT claims to the function as strings; arrays become "[a b]". Mirror that. */
 const asAuthorizerClaims = (claims: Record<string, unknown>): Record<string, string> =>
@@ -77,24 +86,23 @@ export const createLocalServer = (options: LocalServerOptions): Server =>
   });
 
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  let body: string | undefined;
-  try {
-    body = await readBody(req);
-  } catch {
-    return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
-  }
+  const url = requestURL(req);
+  const body = await readBody(req);
+  if (body === 'too large') return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  if (!url) return sendError(res, 'INVALID_REQUEST', 'the request target must be a path such as /v1/conversations');
   const method = req.method ?? 'GET';
 
   // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).
   if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
-    let request: { Entries?: [] };
+    let request: { Entries?: unknown };
+    const invalid = (message: string) => send(res, 400, { __type: 'ValidationException', message }, { 'content-type': 'application/x-amz-json-1.1' });
     try {
       request = JSON.parse(body ?? '{}');
     } catch {
-      return send(res, 400, { __type: 'ValidationException', message: 'the body is not JSON' }, { 'content-type': 'application/x-amz-json-1.1' });
+      return invalid('the body is not JSON');
     }
-    return send(res, 200, options.bus.putEvents(request?.Entries ?? []), { 'content-type': 'application/x-amz-json-1.1' });
+    if (!Array.isArray(request?.Entries)) return invalid('Entries must be a list of 1 to 10 entries');
+    return send(res, 200, options.bus.putEvents(request.Entries), { 'content-type': 'application/x-amz-json-1.1' });
   }
   if (options.extraRoutes && (await options.extraRoutes(req, res, url, body))) return;
 

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '#contracts/routes.js';
-import type { Invoke } from './server.js';
+import { type Invoke, requestURL } from './server.js';
 
 /** API Gateway's limit for a message either way (128 KB). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -108,7 +108,13 @@ export class LocalWebSocketGateway {
   public async handleManagementRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined): Promise<boolean> {
     const match = CONNECTIONS_PATH.exec(url.pathname);
     if (!match) return false;
-    const connectionID = decodeURIComponent(match[1]!);
+    let connectionID: string;
+    try {
+      connectionID = decodeURIComponent(match[1]!);
+    } catch {
+      sendJson(res, 400, { message: 'Invalid connectionId: not a percent-encoded connection ID' }, { 'x-amzn-errortype': 'BadRequestException' });
+      return true;
+    }
     const connection = this.open.get(connectionID);
     if (!connection || connection.socket.readyState !== WebSocket.OPEN) {
       gone(res, connectionID);
@@ -150,7 +156,8 @@ export class LocalWebSocketGateway {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestURL(req);
+    if (!url) return refuse(socket, 400, 'Bad Request');
     if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, 404, 'Not Found');
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     const query = Object.fromEntries(url.searchParams);

@@ -3,6 +3,7 @@
  * (unknown routes, wrong methods, bad tokens) and its token endpoint. In the cloud API Gateway answers these with
  * its own bodies, so the service's integration tests assert only the statuses; these bodies are the local runner's.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 
@@ -35,5 +36,48 @@ describe('the local API Gateway', () => {
     const response = await stack.anonymous.post('/local/token', { userID: 'not valid!' });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('INVALID_USER_ID');
+  });
+});
+
+/** Sends raw bytes (so the request line can be anything) and resolves the status line of the answer. */
+const rawRequest = (port: number, request: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) {
+        resolve(answer.slice(0, answer.indexOf('\r\n')));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+  });
+
+describe('malformed requests get a 4xx from the local runner, never a 500 or a reset', () => {
+  it('refuses an absolute-form request target with 400, for HTTP and for a WebSocket upgrade', async () => {
+    expect(await rawRequest(stack.port, 'GET http://example.com/v1/conversations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    const upgrade = 'GET http://example.com/v1/ws?token=x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    expect(await rawRequest(stack.port, upgrade)).toMatch(/^HTTP\/1\.1 400/);
+  });
+
+  it('answers a malformed percent-escape under /@connections with 400', async () => {
+    const response = await fetch(`${stack.url}/@connections/%zz`, { method: 'POST', body: 'x' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+  });
+
+  it('answers PutEvents without a list of entries with 400 ValidationException', async () => {
+    const response = await fetch(stack.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body: '{"Entries":5}' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { __type: string }).__type).toBe('ValidationException');
+  });
+
+  it('answers a body over 1 MiB with 413, not a connection reset', async () => {
+    const asAlice = await stack.as(uniqueUser('alice'));
+    const response = await asAlice.request('POST', '/v1/messages', { rawBody: 'x'.repeat(1024 * 1024 + 10) });
+    expect(response.status).toBe(413);
+    expect(response.body.error).toBe('PAYLOAD_TOO_LARGE');
   });
 });
