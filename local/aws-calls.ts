@@ -27,6 +27,22 @@ type MiddlewareClient = { middlewareStack: { add: (...args: never[]) => void } }
 
 const MIDDLEWARE_NAME = 'localAwsCallInterceptor';
 
+/** The header by which the local runner's emulated AWS endpoints know a call comes from its own functions. */
+export const LOCAL_AWS_KEY_HEADER = 'x-local-aws-key';
+
+/** Signs every request of a client with the runner's key (before SigV4, so the key is a signed header too). */
+export const sendLocalAwsKey = (client: MiddlewareClient, key: string): void => {
+  const add = client.middlewareStack.add as (middleware: unknown, options: { step: 'build'; name: string; override: boolean }) => void;
+  add.call(
+    client.middlewareStack,
+    (next: (args: { request: { headers?: Record<string, string> } }) => Promise<unknown>) => async (args: { request: { headers?: Record<string, string> } }) => {
+      if (args.request.headers) args.request.headers[LOCAL_AWS_KEY_HEADER] = key;
+      return next(args);
+    },
+    { step: 'build', name: 'localAwsKey', override: true },
+  );
+};
+
 /** Adds the interceptor to a client once; calls made outside any invocation (setup code) are not reported. */
 export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallInterceptor): void => {
   const add = client.middlewareStack.add as (middleware: unknown, options: { step: 'initialize'; name: string; override: boolean }) => void;

@@ -4,7 +4,7 @@
  * It also answers the AWS APIs the functions call locally (EventBridge PutEvents; the WebSocket Management API
  * through `extraRoutes`, see websocket.ts) so their code is unchanged.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
@@ -12,6 +12,7 @@ import { type ErrorCode, ERROR_CODES, errorBody } from '#contracts/errors.js';
 import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '#contracts/routes.js';
 import type { FunctionName } from '#contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
+import { LOCAL_AWS_KEY_HEADER } from './aws-calls.js';
 import type { LocalAuth } from './local-auth.js';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -75,7 +76,20 @@ export const requestURL = (req: IncomingMessage): URL | undefined => {
 const asAuthorizerClaims = (claims: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
 
-export type LocalServerOptions = { auth: LocalAuth; bus: LocalEventBus; invoke: Invoke; extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined) => Promise<boolean> };
+export type LocalServerOptions = {
+  auth: LocalAuth;
+  bus: LocalEventBus;
+  invoke: Invoke;
+  /** The key the runner's own functions send to the emulated AWS endpoints (see sendLocalAwsKey). */
+  awsKey: string;
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined) => Promise<boolean>;
+};
+
+/** Whether a request to an emulated AWS endpoint comes from one of the runner's own functions. */
+export const fromLocalFunction = (req: IncomingMessage, awsKey: string): boolean => {
+  const sent = req.headers[LOCAL_AWS_KEY_HEADER];
+  return typeof sent === 'string' && sent.length === awsKey.length && timingSafeEqual(Buffer.from(sent), Buffer.from(awsKey));
+};
 
 export const createLocalServer = (options: LocalServerOptions): Server =>
   createServer((req, res) => {
@@ -94,6 +108,10 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
 
   // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).
   if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
+    // Only the runner's functions may publish: anyone else could purge any user's history with a forged event.
+    if (!fromLocalFunction(req, options.awsKey)) {
+      return send(res, 403, { __type: 'AccessDeniedException', message: 'the local event bus takes events from the local functions only' }, { 'content-type': 'application/x-amz-json-1.1' });
+    }
     let request: { Entries?: unknown };
     const invalid = (message: string) => send(res, 400, { __type: 'ValidationException', message }, { 'content-type': 'application/x-amz-json-1.1' });
     try {

@@ -2,7 +2,7 @@
  * The whole service on one machine: DynamoDB Local, the tables, the local event bus and the local API Gateway,
  * all running the same handler files as the cloud. `npm start`, the tests and the benchmarks use this.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ENV } from '#contracts/environment.js';
@@ -12,7 +12,7 @@ import { WEBSOCKET_PATH } from '#contracts/routes.js';
 import { dynamoDBClient } from '#adapters/dynamodb/client.js';
 import { eventBridgeClient } from '#adapters/eventbridge/client.js';
 import { managementApiClient } from '#adapters/websocket/client.js';
-import { type AwsCallInterceptor, interceptAwsCalls, invocationScope } from './aws-calls.js';
+import { type AwsCallInterceptor, interceptAwsCalls, invocationScope, LOCAL_AWS_KEY_HEADER, sendLocalAwsKey } from './aws-calls.js';
 import { type BusTarget, LocalEventBus } from './event-bus.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalAuth } from './local-auth.js';
@@ -49,10 +49,15 @@ export type LocalStack = {
   auth: LocalAuth;
   /** Issues a local token (what POST /local/token does). */
   token: (userID: string, admin?: boolean) => Promise<string>;
+  /** The interface the runner listens on (loopback). */
+  listenAddress: string;
+  /** The headers the runner's own functions send to its emulated AWS endpoints (for tests of those endpoints). */
+  awsEndpointHeaders: Record<string, string>;
   stop: () => Promise<void>;
 };
 
 const EVENT_BUS_NAME = 'conversation-deletion-local';
+const LOOPBACK = '127.0.0.1';
 
 type HandlerModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
 
@@ -89,12 +94,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   }));
   const bus = new LocalEventBus(targets, { log });
   const auth = LocalAuth.create(options.dataDir ? join(options.dataDir, 'local-signing-key') : undefined);
-  const websocket = new LocalWebSocketGateway({ invoke, log });
-  const server = createLocalServer({ auth, bus, invoke, extraRoutes: (req, res, url, body) => websocket.handleManagementRequest(req, res, url, body) });
+  // The emulated AWS endpoints answer only the functions of this runner, which send this key.
+  const awsKey = randomBytes(24).toString('base64url');
+  const websocket = new LocalWebSocketGateway({ invoke, log, awsKey });
+  const server = createLocalServer({ auth, bus, invoke, awsKey, extraRoutes: (req, res, url, body) => websocket.handleManagementRequest(req, res, url, body) });
   websocket.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 3000, () => resolve());
+    // Loopback only: the runner mints admin tokens and stands in for AWS; nothing on the network may reach it.
+    server.listen(options.port ?? 3000, LOOPBACK, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
@@ -119,6 +127,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   });
 
   // The functions' shared clients (built here, from the environment just set, and reused by every handler).
+  for (const client of [eventBridgeClient(), managementApiClient()]) sendLocalAwsKey(client, awsKey);
   if (options.interceptAwsCalls) {
     for (const client of [dynamoDBClient(), eventBridgeClient(), managementApiClient()]) interceptAwsCalls(client, options.interceptAwsCalls);
   }
@@ -126,6 +135,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let stopped = false;
   return {
     url,
+    listenAddress: (server.address() as AddressInfo).address,
+    awsEndpointHeaders: { [LOCAL_AWS_KEY_HEADER]: awsKey },
     websocketUrl: `ws://localhost:${port}${WEBSOCKET_PATH}`,
     websocket,
     port,

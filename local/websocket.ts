@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '#contracts/routes.js';
-import { type Invoke, requestURL } from './server.js';
+import { fromLocalFunction, type Invoke, requestURL } from './server.js';
 
 /** API Gateway's limit for a message either way (128 KB). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -24,6 +24,8 @@ export type LocalWebSocketGatewayOptions = {
   invoke: Invoke;
   /** Where failures of the connection functions are reported. */
   log: (message: string, extra?: unknown) => void;
+  /** The key the runner's own functions send to the Management API (see sendLocalAwsKey). */
+  awsKey: string;
 };
 
 /** API Gateway's connection IDs are 16 characters of base64 (for example "L0SM9cOFvHcCIhw="). */
@@ -108,6 +110,11 @@ export class LocalWebSocketGateway {
   public async handleManagementRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined): Promise<boolean> {
     const match = CONNECTIONS_PATH.exec(url.pathname);
     if (!match) return false;
+    // Only the runner's functions may post to or close a device's socket, as only the push function's role may in the cloud.
+    if (!fromLocalFunction(req, this.options.awsKey)) {
+      sendJson(res, 403, { message: 'the Management API answers the local functions only' }, { 'x-amzn-errortype': 'AccessDeniedException' });
+      return true;
+    }
     let connectionID: string;
     try {
       connectionID = decodeURIComponent(match[1]!);

@@ -240,7 +240,7 @@ describe('push of deletions to the other devices', () => {
     const connecting = { userID: alice, connectionID: 'ConnectingConn01', deviceID: 'new-phone', connectedAt: new Date().toISOString(), expiresAt };
     await registry.register(vanished);
     await registry.register(connecting);
-    const direct = await fetch(`${stack.url}/@connections/${vanished.connectionID}`, { method: 'POST', body: '{}' });
+    const direct = await fetch(`${stack.url}/@connections/${vanished.connectionID}`, { method: 'POST', body: '{}', headers: stack.awsEndpointHeaders });
     expect(direct.status).toBe(410);
     await direct.arrayBuffer();
 

@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
+import { Device } from '../support/websocket.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -63,13 +64,13 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
   });
 
   it('answers a malformed percent-escape under /@connections with 400', async () => {
-    const response = await fetch(`${stack.url}/@connections/%zz`, { method: 'POST', body: 'x' });
+    const response = await fetch(`${stack.url}/@connections/%zz`, { method: 'POST', body: 'x', headers: stack.awsEndpointHeaders });
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
   });
 
   it('answers PutEvents without a list of entries with 400 ValidationException', async () => {
-    const response = await fetch(stack.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body: '{"Entries":5}' });
+    const response = await fetch(stack.url, { method: 'POST', headers: { ...stack.awsEndpointHeaders, 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body: '{"Entries":5}' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { __type: string }).__type).toBe('ValidationException');
   });
@@ -79,5 +80,33 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     const response = await asAlice.request('POST', '/v1/messages', { rawBody: 'x'.repeat(1024 * 1024 + 10) });
     expect(response.status).toBe(413);
     expect(response.body.error).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('closed to everyone but its own functions', () => {
+  it('listens on the loopback interface only', () => {
+    expect(stack.url).toMatch(/^http:\/\/localhost:/);
+    expect(stack.listenAddress).toBe('127.0.0.1');
+  });
+
+  it('refuses PutEvents without the runner\'s key: a forged purge event never reaches the bus', async () => {
+    const before = stack.bus.history.length;
+    const forged = JSON.stringify({ Entries: [{ Source: 'conversation-deletion-service', DetailType: 'ConversationHistoryPurgeRequested', Detail: '{}', EventBusName: stack.eventBusName }] });
+    const response = await fetch(stack.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body: forged });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { __type: string }).__type).toBe('AccessDeniedException');
+    expect(stack.bus.history.length).toBe(before);
+  });
+
+  it('refuses the Management API without the runner\'s key: nobody else can post to or close a socket', async () => {
+    const device = await Device.connect(stack, uniqueUser('alice'), 'phone');
+    const [connectionID] = stack.websocket.connectionIDs();
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const response = await fetch(`${stack.url}/@connections/${encodeURIComponent(connectionID!)}`, { method, ...(method === 'POST' ? { body: '{"fake":true}' } : {}) });
+      expect(response.status, method).toBe(403);
+    }
+    expect(device.received).toEqual([]);
+    expect(stack.websocket.connectionIDs()).toContain(connectionID);
+    await device.close();
   });
 });
