@@ -47,7 +47,7 @@ export type DeletionOptions = {
 
 export type DeletionDeps = {
   deletions: DeletionRepository;
-  purger: HistoryPurger;
+  purger: Pick<HistoryPurger, 'purgeRange' | 'markPurged'>;
   events: EventPublisher;
   clock: Clock;
   options?: DeletionOptions;

@@ -23,7 +23,7 @@ export const estimatePurgeSize = (targets: readonly PurgeTarget[]): number =>
   targets.reduce((sum, t) => sum + Math.max(0, t.clearSeq - t.afterSeq), 0);
 
 export const purgeHistory = async (
-  purger: HistoryPurger,
+  purger: Pick<HistoryPurger, 'purgeRange' | 'markPurged'>,
   input: { userID: string; targets: readonly PurgeTarget[]; deadline: number },
 ): Promise<PurgeOutcome> => {
   const limit = pLimit(CONVERSATION_CONCURRENCY);

@@ -22,7 +22,11 @@ export const runPurgeJob = async (
   job: HistoryPurgeRequestedDetail,
   deadline: number,
 ) => {
-  const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets: job.targets, deadline });
+  // Never past the stored clear point: the event only asks, the tombstone says what the user cleared. A stale or
+  // forged event cannot purge what the user still sees, nor record a purge point above the clear point.
+  const stored = await deps.purger.readClearPoints(job.userID, job.targets.map((t) => t.conversationID));
+  const targets = job.targets.map((t) => ({ ...t, clearSeq: Math.min(t.clearSeq, stored.get(t.conversationID) ?? 0) }));
+  const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets, deadline });
   const messagesDeleted = job.messagesDeleted + outcome.messagesDeleted;
   if (outcome.remaining.length > 0) {
     const moved = outcome.messagesDeleted > 0 || outcome.remaining.some((t) => job.targets.find((o) => o.conversationID === t.conversationID)?.afterSeq !== t.afterSeq);

@@ -12,5 +12,5 @@ export const deleteConversationsFunction = defineFunction({
   memorySize: 1024,
   timeoutSeconds: HTTP_TIMEOUT_SECONDS,
   env: HTTP_ENV,
-  adapters: { deletions: deletionRepository, purger: historyPurger, events: eventPublisher, idempotency: idempotencyStore, clock },
+  adapters: { deletions: deletionRepository, purger: historyPurger.use('purgeRange', 'markPurged'), events: eventPublisher, idempotency: idempotencyStore, clock },
 });

@@ -141,7 +141,7 @@ describe('IAM least privilege', () => {
     'ws-connect': on('table', 'dynamodb:PutItem'),
     'ws-disconnect': on('table', 'dynamodb:DeleteItem'),
     'purge-history': [
-      ...on('table', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'),
+      ...on('table', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'),
       ...on('bus', 'events:PutEvents'),
       ...on('own-dlq', 'sqs:SendMessage'),
     ],

@@ -16,6 +16,7 @@ import { parseConversationID } from '#contracts/ids.js';
 import { DeletionIncompleteError } from '#domain/errors.js';
 import { keys } from '#contracts/table.js';
 import { deleteConversations } from '#domain/delete-conversations.js';
+import { runPurgeJob } from '#domain/purge-job.js';
 import { type MessagingDeps, listMessages, sendMessage } from '#domain/messaging.js';
 import { listConversations } from '#domain/conversations.js';
 import type { ConversationRepository } from '#domain/ports/conversations.js';
@@ -142,6 +143,28 @@ describe('the purge cursor', () => {
 
     expect(progress).toEqual({ deleted: 10, afterSeq: 10, done: true });
     expect(await purger.purgeRange(alice, { conversationID: `C2C${bob}`, clearSeq: 10, afterSeq: 10 }, Date.now())).toEqual({ deleted: 0, afterSeq: 10, done: true });
+  });
+});
+
+describe('a purge event', () => {
+  it('never purges past the stored clear point, whatever it asks, nor records a purge point above it', async () => {
+    // Prepare: Alice deleted the chat keeping her history (clear point 0), then an event asks to purge it all.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    for (let i = 0; i < 3; i++) await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: `m${i}` });
+    await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: false, originDeviceID: null });
+    const job = { deletionID: randomUUID(), userID: alice, targets: [{ conversationID: `C2C${bob}`, clearSeq: 3, afterSeq: 0 }], conversationIDList: [`C2C${bob}`], messagesDeleted: 0, attempt: 0, requestedAt: new Date().toISOString() };
+
+    // Act
+    const outcome = await runPurgeJob({ purger: new DynamoHistoryPurger(client, tableName), events, clock: systemClock }, job, Date.now() + 5000);
+
+    // Assess: nothing purged, nothing claimed; a later clearing deletion still purges all three.
+    expect(outcome).toMatchObject({ messagesDeleted: 0, finished: true });
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(3);
+    const item = await client.send(new GetCommand({ TableName: tableName, Key: keys.conversation(alice, `C2C${bob}`) }));
+    expect(item.Item?.purgedSeq ?? 0).toBe(0);
+    const clearing = await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: null });
+    expect(clearing.historyPurge).toBe('complete');
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(0);
   });
 });
 

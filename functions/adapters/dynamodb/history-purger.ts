@@ -9,6 +9,7 @@ import { METRIC } from '#observability/names.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
 import type { HistoryPurger, PurgeProgress } from '#domain/ports/history-purge.js';
+import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 
 export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
@@ -69,6 +70,12 @@ export class DynamoHistoryPurger implements HistoryPurger {
     }
   }
 
+  public async readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, number>> {
+    const conversationKeys = conversationIDs.map((id) => keys.conversation(userID, id));
+    const found = await batchGet(this.client, this.tableName, conversationKeys, ['clearSeq']);
+    return new Map(conversationIDs.map((id, i) => [id, (found.get(keyString(conversationKeys[i]!))?.clearSeq as number | undefined) ?? 0]));
+  }
+
   public async markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void> {
     try {
       await this.client.send(
@@ -91,6 +98,7 @@ export const historyPurger = defineAdapter<HistoryPurger>({
   methods: {
     purgeRange: { table: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] },
     markPurged: { table: ['dynamodb:UpdateItem'] },
+    readClearPoints: { table: ['dynamodb:BatchGetItem'] },
   },
   build: () => new DynamoHistoryPurger(documentClient(), requireEnv(ENV.tableName), { onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n) }),
 });

@@ -14,4 +14,6 @@ export interface HistoryPurger {
   purgeRange(userID: string, target: PurgeTarget, deadline: number): Promise<PurgeProgress>;
   /** Records that everything up to clearSeq is gone (used to size later purges). */
   markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void>;
+  /** Each conversation's stored clear point (0: none), read consistently: the limit of any purge. */
+  readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, number>>;
 }
