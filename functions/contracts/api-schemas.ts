@@ -9,7 +9,7 @@
  * zod/mini ships no locale: every message a client sees is one of ours (or built by `parseOrThrow`), never zod's.
  */
 import * as z from 'zod/mini';
-import { type ErrorCode, ValidationError } from './errors.js';
+import { type ErrorCode, show, ValidationError } from './errors.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import {
   type ConversationRef,
@@ -33,8 +33,6 @@ const coded = (code: ErrorCode, error: string | ((input: unknown) => string)) =>
   params: { code },
   error: (issue: { input?: unknown }) => (typeof error === 'string' ? error : error(issue.input)),
 });
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 /** `schema`, then `fn` on its output: classic zod's `schema.transform(fn)` is this same pipe; here `fn` gets the output type. */
 const transformed = <S extends z.ZodMiniType, O>(schema: S, fn: (value: z.output<S>) => O) => z.pipe(schema, z.transform(fn));
@@ -136,6 +134,9 @@ export const deleteConversationsObject = z.strictObject({
  */
 export type DeletionForm = 'single' | 'list';
 
+/** The form of a `POST /v1/conversations/delete` body: the ID string is the single form. */
+export const deletionFormOfBody = (body: unknown): DeletionForm => (typeof body === 'string' ? 'single' : 'list');
+
 /** The whole body of `POST /v1/conversations/delete`: a conversation ID string, or the object form. */
 export type DeleteConversationsRequest = { form: DeletionForm; conversations: ConversationRef[]; clearHistoryMessage: boolean };
 
@@ -193,7 +194,7 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
     // The string form is the object form with one ID and every option at its default.
     const ref = parseOrThrow(conversationIDSchema, body, 'body');
     const { conversationIDList, clearHistoryMessage } = parseOrThrow(deleteConversationsObject, { conversationIDList: [ref.conversationID] }, 'body');
-    return { form: 'single', conversations: conversationIDList, clearHistoryMessage };
+    return { form: deletionFormOfBody(body), conversations: conversationIDList, clearHistoryMessage };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError(
@@ -202,7 +203,7 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
     );
   }
   const parsed = parseOrThrow(deleteConversationsObject, body, 'body');
-  return { form: 'list', conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage };
+  return { form: deletionFormOfBody(body), conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage };
 };
 
 /**

@@ -47,6 +47,9 @@ export class ValidationError extends Error {
   }
 }
 
+/** A value as an error message quotes it: JSON where it has one (`"bob"`, `42`), else its string form. */
+export const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
 /** The body of every error response. */
 export const errorBody = (errorCode: ErrorCode, message: string, details?: Record<string, unknown>) => ({
   code: ERROR_CODES[errorCode].code,

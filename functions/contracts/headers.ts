@@ -2,9 +2,7 @@
  * Client-chosen tokens sent as headers (`Idempotency-Key`, `X-Device-ID`) or, for a WebSocket, as the `deviceID`
  * query parameter. Kept free of zod: the WebSocket authorizer checks device IDs too, and carries no schema library.
  */
-import { ValidationError } from './errors.js';
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+import { show, ValidationError } from './errors.js';
 
 /** `Idempotency-Key` and `X-Device-ID` headers: printable tokens, as clients generate them (UUIDs, ULIDs, names). */
 const HEADER_TOKEN = /^[A-Za-z0-9_.:@#-]{1,128}$/;

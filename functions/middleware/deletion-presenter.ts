@@ -5,7 +5,8 @@
  * history purge and the time of the deletion. Plus the delete function's own error mappings.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
-import type { DeletionForm } from '#contracts/api-schemas.js';
+import { type DeletionForm, deletionFormOfBody } from '#contracts/api-schemas.js';
+import type { HttpRouteKey } from '#contracts/routes.js';
 import type { DeleteConversationsOutcome } from '#domain/delete-conversations.js';
 import { DeletionIncompleteError } from '#domain/errors.js';
 import { type ErrorMapping, mapError } from './http-errors.js';
@@ -18,9 +19,12 @@ export const presentDeletion = (form: DeletionForm, outcome: DeleteConversations
   return { ...named, results, historyPurge, deletedAt };
 };
 
+/** The route that names one conversation in its path. */
+const DELETE_ONE: HttpRouteKey<'delete-conversations'> = 'DELETE /v1/conversations/{conversationID}';
+
 /** Which form the request used, read from the request itself (the error mapping has nothing else). */
 export const deletionFormOf = (event: HttpEvent, context: Pick<HttpContext, 'body'>): DeletionForm =>
-  event.routeKey.startsWith('DELETE ') || typeof context.body === 'string' ? 'single' : 'list';
+  event.routeKey === DELETE_ONE ? 'single' : deletionFormOfBody(context.body);
 
 /** Errors only the delete function meets. */
 export const DELETION_ERRORS: readonly ErrorMapping[] = [
