@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
 import { conversationFields, messageItem } from '#adapters/dynamodb/conversation-items.js';
 import { type ConversationRef, c2cConversationID } from '#contracts/ids.js';
-import { type Key, keys } from '#contracts/table.js';
+import { type Key, keys, TIMELINE_SEQUENCE } from '#contracts/table.js';
 import type { Message } from '#domain/ports/messages.js';
 
 export type SeededUser = {
@@ -56,7 +56,7 @@ export const buildUser = (prefix: string, conversations: number, messagesPerConv
       user.requests.push({ PutRequest: { Item: item } });
     }
     // allocateSequence: `ADD seq :one` on the shared timeline item, N times.
-    if (messagesPerConversation > 0) user.requests.push({ PutRequest: { Item: { ...keys.timeline(userID, ref), seq: messagesPerConversation } } });
+    if (messagesPerConversation > 0) user.requests.push({ PutRequest: { Item: { ...keys.timeline(userID, ref), [TIMELINE_SEQUENCE]: messagesPerConversation } } });
     // applyToConversation: the conversation fields of the newest message, unread = the peer's messages.
     const last = message(userID, peerUserID, conversationID, messagesPerConversation);
     user.requests.push({

@@ -28,6 +28,9 @@ export const seqFromKey = (sk: string): number => Number(sk.slice(SEQ_PREFIX.len
 /** Sort key of the by-time index: ISO time of the last activity, then the ID to break ties. */
 export const activityKey = (updatedAt: string, conversationID: string): string => `${updatedAt}#${conversationID}`;
 
+/** The attribute of a timeline counter item (`keys.timeline`) that holds its newest allocated sequence. */
+export const TIMELINE_SEQUENCE = 'seq';
+
 export const keys = {
   /** A user's conversation item (or its tombstone, which keeps the clear point). */
   conversation: (userID: string, conversationID: string): Key => ({ pk: `USER#${userID}`, sk: `CONV#${conversationID}` }),

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
-import { CONVERSATIONS_BY_TIME_INDEX, DELETION_RECORD_RETENTION_DAYS, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
+import { CONVERSATIONS_BY_TIME_INDEX, DELETION_RECORD_RETENTION_DAYS, TIMELINE_SEQUENCE, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
@@ -14,10 +14,8 @@ import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 import { queryAll } from './query-all.js';
 import { type ConversationItem, conversationFields, isLive, setClause, tombstoneItem, toMessage } from './conversation-items.js';
 
-/** The timeline counter's attribute (see message-repository.ts allocateSequence). */
-const TIMELINE_SEQ = 'seq';
 /** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
-const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQ];
+const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQUENCE];
 
 export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'>;
 
@@ -43,7 +41,7 @@ export class DynamoDeletionRepository implements DeletionRepository {
             clearSeq: item?.clearSeq ?? 0,
             deletedSeq: item?.deletedSeq ?? 0,
             purgedSeq: item?.purgedSeq ?? 0,
-            timelineSeq: (timeline?.seq as number | undefined) ?? 0,
+            timelineSeq: (timeline?.[TIMELINE_SEQUENCE] as number | undefined) ?? 0,
           },
         ];
       }),
@@ -52,8 +50,8 @@ export class DynamoDeletionRepository implements DeletionRepository {
 
   public async readTimelineSequences(userID: string, refs: ConversationRef[]): Promise<Map<string, number>> {
     const timelineKeys = refs.map((r) => keys.timeline(userID, r));
-    const found = await batchGet(this.client, this.tableName, timelineKeys, [TIMELINE_SEQ]);
-    return new Map(refs.map((ref, i) => [ref.conversationID, (found.get(keyString(timelineKeys[i]!))?.seq as number | undefined) ?? 0]));
+    const found = await batchGet(this.client, this.tableName, timelineKeys, [TIMELINE_SEQUENCE]);
+    return new Map(refs.map((ref, i) => [ref.conversationID, (found.get(keyString(timelineKeys[i]!))?.[TIMELINE_SEQUENCE] as number | undefined) ?? 0]));
   }
 
   public async writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, string>> {

@@ -3,7 +3,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
-import { keys, SEQ_PREFIX, seqKey } from '#contracts/table.js';
+import { keys, SEQ_PREFIX, seqKey, TIMELINE_SEQUENCE } from '#contracts/table.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
 import type { ApplyOutcome, Message, MessageRepository } from '#domain/ports/messages.js';
@@ -25,12 +25,13 @@ export class DynamoMessageRepository implements MessageRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.timeline(ownerUserID, ref),
-        UpdateExpression: 'ADD seq :one',
+        UpdateExpression: 'ADD #seq :one',
+        ExpressionAttributeNames: { '#seq': TIMELINE_SEQUENCE },
         ExpressionAttributeValues: { ':one': 1 },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return response.Attributes!.seq as number;
+    return response.Attributes![TIMELINE_SEQUENCE] as number;
   }
 
   public async putMessageCopies(copies: { ownerUserID: string; message: Message }[]): Promise<void> {
