@@ -30,24 +30,27 @@ const MIDDLEWARE_NAME = 'localAwsCallInterceptor';
 /** The header by which the local runner's emulated AWS endpoints know a call comes from its own functions. */
 export const LOCAL_AWS_KEY_HEADER = 'x-local-aws-key';
 
+/** Adds a middleware to any SDK client (each client types its stack for its own commands; this one is generic). */
+const addMiddleware = (client: MiddlewareClient, middleware: unknown, options: { step: 'initialize' | 'build'; name: string }): void => {
+  const add = client.middlewareStack.add as (middleware: unknown, options: { step: string; name: string; override: boolean }) => void;
+  add.call(client.middlewareStack, middleware, { ...options, override: true });
+};
+
 /** Signs every request of a client with the runner's key (before SigV4, so the key is a signed header too). */
-export const sendLocalAwsKey = (client: MiddlewareClient, key: string): void => {
-  const add = client.middlewareStack.add as (middleware: unknown, options: { step: 'build'; name: string; override: boolean }) => void;
-  add.call(
-    client.middlewareStack,
+export const sendLocalAwsKey = (client: MiddlewareClient, key: string): void =>
+  addMiddleware(
+    client,
     (next: (args: { request: { headers?: Record<string, string> } }) => Promise<unknown>) => async (args: { request: { headers?: Record<string, string> } }) => {
       if (args.request.headers) args.request.headers[LOCAL_AWS_KEY_HEADER] = key;
       return next(args);
     },
-    { step: 'build', name: 'localAwsKey', override: true },
+    { step: 'build', name: 'localAwsKey' },
   );
-};
 
 /** Adds the interceptor to a client once; calls made outside any invocation (setup code) are not reported. */
-export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallInterceptor): void => {
-  const add = client.middlewareStack.add as (middleware: unknown, options: { step: 'initialize'; name: string; override: boolean }) => void;
-  add.call(
-    client.middlewareStack,
+export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallInterceptor): void =>
+  addMiddleware(
+    client,
     (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: { input: Record<string, unknown> }) => {
         const scope = invocationScope.getStore();
@@ -56,6 +59,5 @@ export const interceptAwsCalls = (client: MiddlewareClient, intercept: AwsCallIn
         }
         return next(args);
       },
-    { step: 'initialize', name: MIDDLEWARE_NAME, override: true },
+    { step: 'initialize', name: MIDDLEWARE_NAME },
   );
-};

@@ -108,8 +108,7 @@ const resourceOf = (arn: string): AwsResource | undefined => {
 
 /** Every declared (function, resource, action) that no recorded call of this file needed. */
 const unexercisedGrants = (): string[] => {
-  const names: LocalNames = { table: stack.tableName, idempotencyTable: stack.idempotencyTableName, bus: stack.eventBusName, webSocketApiId: stack.websocket.apiId, webSocketStage: stack.websocket.stage };
-  const used = new Set(stack.awsCalls.flatMap((call) => requiredPermissions(call, names).map((p) => `${call.functionName} ${resourceOf(p.resource)} ${p.action}`)));
+  const used = new Set(stack.awsCalls.flatMap((call) => requiredPermissions(call, stack.localNames).map((p) => `${call.functionName} ${resourceOf(p.resource)} ${p.action}`)));
   return Object.values(FUNCTIONS).flatMap((fn) =>
     Object.entries(fn.access).flatMap(([resource, actions]) => (actions ?? []).map((action) => `${fn.name} ${resource} ${action}`)).filter((grant) => !used.has(grant)),
   );

@@ -55,6 +55,8 @@ export type TestStack = LocalStack & {
   awsCalls: AwsCall[];
   /** Sees (and may hold) each later AWS call of the functions until removed; returns the remover. */
   intercept: (interceptor: AwsCallInterceptor) => () => void;
+  /** What this stack calls the resources the IAM policies name (tables, bus, WebSocket API and stage). */
+  localNames: LocalNames;
   /** The calls so far that the functions' synthesized IAM policies would refuse in the cloud. */
   uncoveredCalls: () => Uncovered[];
 };
@@ -94,6 +96,7 @@ export const startTestStack = async (): Promise<TestStack> => {
     db,
     backgroundErrors,
     awsCalls,
+    localNames: names,
     intercept: (interceptor) => {
       interceptors.add(interceptor);
       return () => interceptors.delete(interceptor);
