@@ -60,7 +60,10 @@ const toEntry = (item: Record<string, unknown>): DeletionLogEntry => {
 /** Attribute of the deletion record listing the connections its push reached (a string set). */
 const PUSHED_TO = 'pushedConnectionIDs';
 
-/** Push progress kept on the deletion record itself: it exists before the event and expires with it. */
+/**
+ * Push progress kept on the deletion record itself, so it expires with it. The event goes out alongside the record:
+ * if a first push fails before the record has landed, nothing is stored and the retry posts to every device again.
+ */
 export class DynamoPushProgress implements PushProgress {
   public constructor(
     private readonly client: DynamoDBDocumentClient,
