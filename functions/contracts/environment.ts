@@ -19,6 +19,10 @@ export const ENV = {
   localJwtKey: 'LOCAL_JWT_KEY',
   /** How long functions may cache the app settings, in seconds. */
   settingsCacheSeconds: 'SETTINGS_CACHE_SECONDS',
+  /** Seconds a deletion's own purge has before the sweeper re-drives it. @default PURGE_SWEEP.handoffSeconds */
+  purgeHandoffSeconds: 'PURGE_HANDOFF_SECONDS',
+  /** Seconds the sweeper leases a pending purge it re-drives. @default PURGE_SWEEP.leaseSeconds */
+  purgeLeaseSeconds: 'PURGE_LEASE_SECONDS',
   /** Set by Lambda itself; the AWS clients use it (locally the runner sets it). */
   awsRegion: 'AWS_REGION',
   /** Local only: DynamoDB Local's URL. */
@@ -33,4 +37,13 @@ export const requireEnv = (name: EnvName): string => {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
+};
+
+/** A whole number of seconds from the environment, or the default when unset; a bad value is a deployment error. */
+export const optionalSecondsEnv = (name: EnvName, fallback: number): number => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`environment variable ${name} must be a whole number of seconds, got ${JSON.stringify(value)}`);
+  return seconds;
 };

@@ -10,6 +10,25 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 /** Local secondary index that orders a user's live conversations by last activity (sparse: tombstones lack it). */
 export const CONVERSATIONS_BY_TIME_INDEX = { name: 'byUpdatedAt', sortKey: 'lsi1sk' } as const;
 
+/**
+ * Global secondary index of conversations whose cleared history is not yet physically purged: sparse, only a
+ * conversation item with a pending purge carries its keys, so the sweeper reads exactly the work left. Spread
+ * over a few partitions so that no single index partition takes every clear of the app (a hot index partition
+ * throttles the table's own writes).
+ */
+export const PENDING_PURGES_INDEX = { name: 'pendingPurges', partitionKey: 'purgeShard', sortKey: 'purgeDueAt', shards: 8 } as const;
+
+/**
+ * The purge driver that cannot lose work (docs/reliability.md states the bound these give). A clearing tombstone
+ * marks its conversation pending, due `handoffSeconds` later; the deletion's own event normally purges it well
+ * before. The sweeper runs every `everySeconds`, re-drives every pending purge past its due time, and leases it
+ * for `leaseSeconds` (the purge function's timeout) so a running purge is not driven twice.
+ */
+export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, maxPerSweep: 500 } as const;
+
+/** The due time stored on a pending purge: ISO, so that string order is time order in the index. */
+export const purgeDueAt = (fromMs: number, afterSeconds: number): string => new Date(fromMs + afterSeconds * 1000).toISOString();
+
 /** Epoch seconds after which DynamoDB TTL removes an item (deletion records, device connections). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -31,10 +50,19 @@ export const activityKey = (updatedAt: string, conversationID: string): string =
 /** The attribute of a timeline counter item (`keys.timeline`) that holds its newest allocated sequence. */
 export const TIMELINE_SEQUENCE = 'seq';
 
+/** The pending-purges index partition of a user's conversations (a stable hash of the user ID). */
+export const pendingPurgeShard = (userID: string): string => {
+  let hash = 0;
+  for (const char of userID) hash = (Math.imul(hash, 31) + char.codePointAt(0)!) >>> 0;
+  return `PURGE#${hash % PENDING_PURGES_INDEX.shards}`;
+};
+export const allPendingPurgeShards = (): string[] => Array.from({ length: PENDING_PURGES_INDEX.shards }, (_, i) => `PURGE#${i}`);
+
 export const keys = {
   /** A user's conversation item (or its tombstone, which keeps the clear point). */
   conversation: (userID: string, conversationID: string): Key => ({ pk: `USER#${userID}`, sk: `CONV#${conversationID}` }),
   conversationPartition: (userID: string): string => `USER#${userID}`,
+  userOfConversationPartition: (pk: string): string => pk.slice('USER#'.length),
   conversationSortPrefix: 'CONV#',
 
   /** One user's own copy of one message; one partition per (user, conversation) keeps deletes local. */

@@ -92,16 +92,23 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     const state = states.get(ref.conversationID)!;
     const needsClear = input.clearHistoryMessage && state.timelineSeq > state.clearSeq;
     if (!state.live && !needsClear) continue;
+    const clearSeq = input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq;
     tombstones.push({
       conversationID: ref.conversationID,
       deletedSeq: Math.max(state.deletedSeq, state.timelineSeq),
-      clearSeq: input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq,
-      purgedSeq: state.purgedSeq,
+      clearSeq,
       deletedAt,
+      // Copies up to the clear point may still be stored: the tombstone itself records the purge owed.
+      ...(input.clearHistoryMessage && clearSeq > state.purgedSeq ? { purgeOwedTo: deletionID } : {}),
     });
   }
-  const failures = await deps.deletions.writeTombstones(input.userID, tombstones, Date.now() + writeBudgetMs);
-  const written = tombstones.filter((t) => !failures.has(t.conversationID));
+  const writes = await deps.deletions.writeTombstones(input.userID, tombstones, Date.now() + writeBudgetMs);
+  // As stored: another deletion of the same conversation at the same moment may have left higher points.
+  const written = tombstones.flatMap((t) => {
+    const write = writes.get(t.conversationID);
+    return write?.status === 'written' ? [{ ...t, clearSeq: write.clearSeq, deletedSeq: write.deletedSeq }] : [];
+  });
+  const failures = new Map([...writes].flatMap(([id, write]) => (write.status === 'failed' ? [[id, write.reason] as const] : [])));
 
   const results: ConversationResult[] = refs.map((ref) => {
     const reason = failures.get(ref.conversationID);

@@ -3,7 +3,8 @@
  * throttling that DynamoDB Local cannot produce by itself (a client wrapper returns items as unprocessed).
  */
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/client.js';
@@ -111,6 +112,63 @@ describe('a message racing with a deletion', () => {
   });
 });
 
+describe('two deletions of one conversation at the same moment', () => {
+  const storedItem = async (userID: string, conversationID: string) =>
+    (await client.send(new GetCommand({ TableName: tableName, Key: keys.conversation(userID, conversationID), ConsistentRead: true }))).Item;
+
+  it('one clearing and one keeping history: the cleared history stays hidden, whichever writes last', async () => {
+    // Prepare
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    for (let i = 0; i < 5; i++) await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: `m${i}` });
+
+    // Act: the keeping deletion reads first, then the clearing one runs whole, then the keeping one writes its tombstone.
+    const clearing = () => deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: 'phone' });
+    const keeping = await deleteConversations(deletionDeps(withHookBeforeTombstones(async () => void (await clearing()))), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: false, originDeviceID: 'laptop' });
+
+    // Assess: both succeeded; the clear point did not move back, nothing cleared is visible, nothing re-listed.
+    expect(keeping.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
+    expect(await storedItem(alice, `C2C${bob}`)).toMatchObject({ clearSeq: 5, deletedSeq: 5, tombstone: true });
+    expect(await visibleTexts(alice, `C2C${bob}`)).toEqual([]);
+    expect(await listed(alice)).toEqual([]);
+  });
+
+  it('two clears that saw different histories: the clear point ends at the newer one', async () => {
+    // Prepare
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    for (let i = 0; i < 3; i++) await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: `old${i}` });
+
+    // Act: the first clear reads (3 messages); a message arrives; a second clear runs whole (4); then the first writes.
+    const second = async () => {
+      await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'new' });
+      await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: 'phone' });
+    };
+    await deleteConversations(deletionDeps(withHookBeforeTombstones(second)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: true, originDeviceID: 'laptop' });
+
+    // Assess: the later message stays cleared and deleted; it does not come back.
+    expect(await storedItem(alice, `C2C${bob}`)).toMatchObject({ clearSeq: 4, deletedSeq: 4, tombstone: true });
+    expect(await visibleTexts(alice, `C2C${bob}`)).toEqual([]);
+    expect(await listed(alice)).toEqual([]);
+  });
+
+  it('a keeping deletion never lowers the point below which old messages may not re-create the conversation', async () => {
+    // Prepare: a sequence is taken before either deletion; its copy lands only after both.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'first' });
+
+    // Act: the keeping deletion reads (1); a message arrives and a second keeping deletion runs whole (2); the first writes.
+    const second = async () => {
+      await sendMessage(messaging, { senderID: bob, conversation: c2c(alice), text: 'second' });
+      await deleteConversations(deletionDeps(new DynamoDeletionRepository(client, tableName)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: false, originDeviceID: 'phone' });
+    };
+    await deleteConversations(deletionDeps(withHookBeforeTombstones(second)), { userID: alice, conversations: [c2c(bob)], clearHistoryMessage: false, originDeviceID: 'laptop' });
+
+    // Assess: the deletion point stays at 2, the history is kept, the conversation is not listed.
+    expect(await storedItem(alice, `C2C${bob}`)).toMatchObject({ clearSeq: 0, deletedSeq: 2, tombstone: true });
+    expect(await visibleTexts(alice, `C2C${bob}`)).toEqual(['second', 'first']);
+    expect(await listed(alice)).toEqual([]);
+  });
+});
+
 describe('repeating a deletion that failed after its tombstones were written', () => {
   it('still purges the history and does not claim it is complete before it is', async () => {
     // Prepare: the event cannot be published the first time, after the tombstone is written.
@@ -169,19 +227,20 @@ describe('a purge event', () => {
 });
 
 describe('throttled batches', () => {
-  /** DynamoDB Local never throttles: this client hands back puts for `throttled` conversations as unprocessed. */
+  /**
+   * DynamoDB Local never throttles: this client answers every write to a `throttled` conversation item with the
+   * throttling error the SDK raises once its own retries are spent.
+   */
   const throttlingClient = (throttled: Set<string>): DynamoDBDocumentClient =>
     new Proxy(client, {
       get(target, property, receiver) {
         if (property !== 'send') return Reflect.get(target, property, receiver);
         return async (command: unknown) => {
-          if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
-          const requests = command.input.RequestItems![tableName]!;
-          const isThrottled = (r: (typeof requests)[number]) => throttled.has(r.PutRequest?.Item?.conversationID as string);
-          const pass = requests.filter((r) => !isThrottled(r));
-          const held = requests.filter(isThrottled);
-          if (pass.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [tableName]: pass } }));
-          return { UnprocessedItems: held.length ? { [tableName]: held } : {}, $metadata: {} };
+          const sk = command instanceof UpdateCommand ? (command.input.Key?.sk as string | undefined) : undefined;
+          if (sk?.startsWith(keys.conversationSortPrefix) && throttled.has(sk.slice(keys.conversationSortPrefix.length))) {
+            throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} });
+          }
+          return target.send(command as never);
         };
       },
     });
@@ -221,7 +280,7 @@ describe('throttled batches', () => {
     expect(copies.Items).toEqual([]);
   });
 
-  it('retries unprocessed items until they are written when throttling eases before the deadline', async () => {
+  it('retries throttled tombstones until they are written when throttling eases before the deadline', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     await sendMessage(messaging, { senderID: alice, conversation: c2c(bob), text: 'hi' });
     const throttledSet = new Set([`C2C${bob}`]);

@@ -22,6 +22,10 @@ export type ConversationItem = {
   deletedSeq?: number;
   clearSeq?: number;
   purgedSeq?: number;
+  /** Pending purge (the sparse PENDING_PURGES_INDEX): its index keys and the deletion that asked for it. */
+  purgeShard?: string;
+  purgeDueAt?: string;
+  purgeDeletionID?: string;
 };
 
 export const isLive = (item: ConversationItem | undefined): boolean => item?.[CONVERSATIONS_BY_TIME_INDEX.sortKey] !== undefined;
@@ -48,15 +52,20 @@ export const conversationFields = (ref: ConversationRef, message: Message): Reco
   [CONVERSATIONS_BY_TIME_INDEX.sortKey]: activityKey(message.createdAt, ref.conversationID),
 });
 
-export const tombstoneItem = (userID: string, t: Tombstone): ConversationItem => ({
-  ...keys.conversation(userID, t.conversationID),
+/** The attributes a tombstone SETs (the live conversation's own attributes are removed, see LIVE_ATTRIBUTES). */
+export const tombstoneFields = (t: Tombstone): Record<string, unknown> => ({
   conversationID: t.conversationID,
   tombstone: true,
   deletedAt: t.deletedAt,
   deletedSeq: t.deletedSeq,
   clearSeq: t.clearSeq,
-  purgedSeq: t.purgedSeq,
 });
+
+/** What only a live conversation carries: a tombstone removes these. */
+export const LIVE_ATTRIBUTES = ['type', 'peerUserID', 'groupID', 'lastMessage', 'lastSeq', 'updatedAt', CONVERSATIONS_BY_TIME_INDEX.sortKey, 'unreadCount'] as const;
+
+/** A tombstone as a whole item, for seeding and for measuring a raw floor (the service itself writes it conditionally). */
+export const tombstoneItem = (userID: string, t: Tombstone): ConversationItem => ({ ...keys.conversation(userID, t.conversationID), ...(tombstoneFields(t) as Omit<ConversationItem, 'pk' | 'sk'>) });
 
 export const messageItem = (ownerUserID: string, message: Message) => ({
   ...keys.message(ownerUserID, message.conversationID, message.sequence),

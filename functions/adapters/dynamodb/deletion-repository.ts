@@ -1,23 +1,43 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
-import { ENV, requireEnv } from '#contracts/environment.js';
-import { CONVERSATIONS_BY_TIME_INDEX, DELETION_RECORD_RETENTION_DAYS, TIMELINE_SEQUENCE, TTL_ATTRIBUTE, keys, seqKey } from '#contracts/table.js';
+import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
+import {
+  CONVERSATIONS_BY_TIME_INDEX,
+  DELETION_RECORD_RETENTION_DAYS,
+  PENDING_PURGES_INDEX,
+  PURGE_SWEEP,
+  TIMELINE_SEQUENCE,
+  TTL_ATTRIBUTE,
+  keys,
+  pendingPurgeShard,
+  purgeDueAt,
+  seqKey,
+} from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
-import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone } from '#domain/ports/deletions.js';
+import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone, TombstoneWrite } from '#domain/ports/deletions.js';
 import { batchGet, keyString } from './batch-reader.js';
-import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
+import type { BatchWriteOptions } from './batch-writer.js';
+import { isThrottling, retryPartial } from '../retry.js';
+import { PARTIAL_RETRY } from '../retry-policy.js';
 import { queryAll } from './query-all.js';
-import { type ConversationItem, conversationFields, isLive, setClause, tombstoneItem, toMessage } from './conversation-items.js';
+import { type ConversationItem, conversationFields, isLive, LIVE_ATTRIBUTES, setClause, tombstoneFields, toMessage } from './conversation-items.js';
 
 /** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
 const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQUENCE];
 
-export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'>;
+export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'backoff' | 'onRetry'> & {
+  /** How long the purge a deletion asks for has before the sweeper re-drives it. @default PURGE_SWEEP.handoffSeconds */
+  purgeHandoffSeconds?: number;
+};
+
+/** Conditional rounds of one tombstone write; each failed round means another deletion raised a point meanwhile. */
+const MAX_MERGE_ROUNDS = 8;
 
 export class DynamoDeletionRepository implements DeletionRepository {
   public constructor(
@@ -54,14 +74,87 @@ export class DynamoDeletionRepository implements DeletionRepository {
     return new Map(refs.map((ref, i) => [ref.conversationID, (found.get(keyString(timelineKeys[i]!))?.[TIMELINE_SEQUENCE] as number | undefined) ?? 0]));
   }
 
-  public async writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, string>> {
-    if (tombstones.length === 0) return new Map();
-    const result = await batchWrite(
-      this.client,
-      tombstones.map((t) => ({ PutRequest: { Item: tombstoneItem(userID, t) } })),
-      { tableName: this.tableName, deadline, ...this.options },
-    );
-    return new Map(result.failed.map((f) => [f.request.PutRequest!.Item.conversationID as string, f.reason]));
+  public async writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, TombstoneWrite>> {
+    const outcomes = new Map<string, TombstoneWrite>();
+    const policy = PARTIAL_RETRY.batchWrite;
+    const backoff = { ...policy.backoff, ...this.options.backoff };
+    let lastThrottle = 'throttled';
+    const retried = await retryPartial(tombstones, {
+      // Each round writes every pending tombstone in parallel; what stays throttled after the SDK's retries goes again.
+      attempt: async (pending) => {
+        const throttled: Tombstone[] = [];
+        await Promise.all(
+          pending.map(async (t) => {
+            try {
+              outcomes.set(t.conversationID, await this.writeTombstone(userID, t));
+            } catch (error) {
+              if (!isThrottling(error)) {
+                outcomes.set(t.conversationID, { status: 'failed', reason: `${(error as Error).name}: ${(error as Error).message}` });
+                return;
+              }
+              lastThrottle = (error as Error).name;
+              throttled.push(t);
+            }
+          }),
+        );
+        return throttled;
+      },
+      stop: { deadline, maxAttempts: policy.maxAttempts },
+      backoff,
+      ...(this.options.onRetry ? { onRetry: (pending: readonly Tombstone[]) => this.options.onRetry!(pending.length) } : {}),
+    });
+    const reason = `${lastThrottle}; gave up ${retried.stop === 'deadline' ? 'at the deadline' : `after ${retried.attempts} attempts`}`;
+    for (const t of retried.remaining) outcomes.set(t.conversationID, { status: 'failed', reason });
+    return outcomes;
+  }
+
+  /**
+   * One conditional write: the tombstone replaces the item only if it moves neither point back. If another deletion
+   * stored a higher point meanwhile, the write is repeated with the higher of each (what the two asked together),
+   * so concurrent deletions converge on the union of what they deleted and cleared, whatever their order.
+   */
+  private async writeTombstone(userID: string, tombstone: Tombstone): Promise<TombstoneWrite> {
+    let { clearSeq, deletedSeq } = tombstone;
+    for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
+      const set = setClause({
+        ...tombstoneFields({ ...tombstone, clearSeq, deletedSeq }),
+        ...(tombstone.purgeOwedTo ? { [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(userID), purgeDeletionID: tombstone.purgeOwedTo } : {}),
+      });
+      const remove = LIVE_ATTRIBUTES.map((_, i) => `#r${i}`);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.conversation(userID, tombstone.conversationID),
+            // An earlier pending purge keeps its due time: the sweeper's bound counts from the first clear owed.
+            UpdateExpression:
+              `SET ${set.expression}` +
+              (tombstone.purgeOwedTo ? `, #due = if_not_exists(#due, :due)` : '') +
+              ` REMOVE ${remove.join(', ')}`,
+            ConditionExpression: '(attribute_not_exists(clearSeq) OR clearSeq <= :clearSeq) AND (attribute_not_exists(deletedSeq) OR deletedSeq <= :deletedSeq)',
+            ExpressionAttributeNames: {
+              ...set.names,
+              ...Object.fromEntries(LIVE_ATTRIBUTES.map((name, i) => [`#r${i}`, name])),
+              ...(tombstone.purgeOwedTo ? { '#due': PENDING_PURGES_INDEX.sortKey } : {}),
+            },
+            ExpressionAttributeValues: {
+              ...set.values,
+              ':clearSeq': clearSeq,
+              ':deletedSeq': deletedSeq,
+              ...(tombstone.purgeOwedTo ? { ':due': purgeDueAt(Date.parse(tombstone.deletedAt), this.options.purgeHandoffSeconds ?? PURGE_SWEEP.handoffSeconds) } : {}),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { status: 'written', clearSeq, deletedSeq };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const stored = (error.Item ? unmarshall(error.Item) : {}) as ConversationItem;
+        clearSeq = Math.max(clearSeq, stored.clearSeq ?? 0);
+        deletedSeq = Math.max(deletedSeq, stored.deletedSeq ?? 0);
+      }
+    }
+    return { status: 'failed', reason: `the conversation kept changing under ${MAX_MERGE_ROUNDS} concurrent deletions; repeat the request` };
   }
 
   public async restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean> {
@@ -125,14 +218,17 @@ export class DynamoDeletionRepository implements DeletionRepository {
 }
 
 export const deletionRepository = defineAdapter<DeletionRepository>({
-  env: [ENV.tableName],
+  env: [ENV.tableName, ENV.purgeHandoffSeconds],
   methods: {
     readStates: { table: ['dynamodb:BatchGetItem'] },
     readTimelineSequences: { table: ['dynamodb:BatchGetItem'] },
-    writeTombstones: { table: ['dynamodb:BatchWriteItem'] },
+    writeTombstones: { table: ['dynamodb:UpdateItem'] },
     restoreRacedConversation: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
     putDeletionRecord: { table: ['dynamodb:PutItem'] },
   },
   build: () =>
-    new DynamoDeletionRepository(documentClient(), requireEnv(ENV.tableName), { onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n) }),
+    new DynamoDeletionRepository(documentClient(), requireEnv(ENV.tableName), {
+      onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n),
+      purgeHandoffSeconds: optionalSecondsEnv(ENV.purgeHandoffSeconds, PURGE_SWEEP.handoffSeconds),
+    }),
 });

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PurgeTarget } from '#contracts/events.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
-import { keys, seqFromKey, seqKey } from '#contracts/table.js';
+import { keys, PENDING_PURGES_INDEX, seqFromKey, seqKey } from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
@@ -77,11 +77,30 @@ export class DynamoHistoryPurger implements HistoryPurger {
   }
 
   public async markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void> {
+    const key = keys.conversation(userID, conversationID);
+    const names = { '#shard': PENDING_PURGES_INDEX.partitionKey, '#due': PENDING_PURGES_INDEX.sortKey };
     try {
+      // Usually the purge reached the stored clear point: record it and leave the pending-purges index in one write.
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.conversation(userID, conversationID),
+          Key: key,
+          UpdateExpression: 'SET purgedSeq = :seq REMOVE #shard, #due, purgeDeletionID',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':seq': clearSeq },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      // A newer clear raised the clear point meanwhile: that purge is still owed, so the item stays pending.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
           UpdateExpression: 'SET purgedSeq = :seq',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(purgedSeq) OR purgedSeq < :seq)',
           ExpressionAttributeValues: { ':seq': clearSeq },

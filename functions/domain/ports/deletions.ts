@@ -21,9 +21,19 @@ export type Tombstone = {
   conversationID: string;
   deletedSeq: number;
   clearSeq: number;
-  purgedSeq: number;
   deletedAt: string;
+  /**
+   * Set when copies up to `clearSeq` may still be stored: the deletion (by ID) whose purge is owed. The tombstone
+   * then also marks the conversation as pending a purge, in the same write, so no crash can lose that work.
+   */
+  purgeOwedTo?: string;
 };
+
+/**
+ * How a tombstone write ended. Points only move forward: when another deletion got there with a higher clear or
+ * deletion point, the written tombstone keeps the higher one, and these are the values stored.
+ */
+export type TombstoneWrite = { status: 'written'; clearSeq: number; deletedSeq: number } | { status: 'failed'; reason: string };
 
 /** What the durable record of a deletion keeps: the event's facts plus each conversation's clear point. */
 export type DeletionRecord = Omit<ConversationsDeletedDetail, 'historyPurge'> & { clearPoints: Record<string, number> };
@@ -33,8 +43,11 @@ export interface DeletionRepository {
   readStates(userID: string, refs: ConversationRef[]): Promise<Map<string, ConversationState>>;
   /** Newest allocated sequence of each timeline (consistent). */
   readTimelineSequences(userID: string, refs: ConversationRef[]): Promise<Map<string, number>>;
-  /** Replaces conversation items with tombstones in parallel batches; returns the ones not written, with why. */
-  writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, string>>;
+  /**
+   * Replaces conversation items with tombstones, in parallel, never moving a stored clear or deletion point back;
+   * returns how each write ended, by conversation ID. Retries throttling until the deadline.
+   */
+  writeTombstones(userID: string, tombstones: Tombstone[], deadline: number): Promise<Map<string, TombstoneWrite>>;
   /**
    * Re-creates a conversation from messages with sequence > deletedSeq (the deletion's own), for a message that
    * raced with the deletion and whose conversation update the tombstone overwrote; never over a newer deletion's
