@@ -8,7 +8,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
-import { type ErrorCode, ERROR_CODES, errorBody } from '#contracts/errors.js';
+import { type ErrorCode, ERROR_CODES, errorBody, show } from '#contracts/errors.js';
 import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '#contracts/routes.js';
 import type { FunctionName } from '#contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
@@ -142,7 +142,7 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
       return sendError(res, 'INVALID_JSON', 'send {"userID":"alice","admin":false}');
     }
     if (!request || typeof request !== 'object' || !isUserID(request.userID)) {
-      return sendError(res, 'INVALID_USER_ID', `userID ${JSON.stringify(request?.userID)} is not valid: ${USER_ID_HINT}`);
+      return sendError(res, 'INVALID_USER_ID', `userID ${show(request?.userID)} is not valid: ${USER_ID_HINT}`);
     }
     if (request.admin !== undefined && typeof request.admin !== 'boolean') return sendError(res, 'INVALID_REQUEST', 'admin must be true or false');
     return send(res, 200, { token: await options.auth.issue(request.userID, request.admin === true) });

@@ -47,8 +47,23 @@ export class ValidationError extends Error {
   }
 }
 
-/** A value as an error message quotes it: JSON where it has one (`"bob"`, `42`), else its string form. */
-export const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+/** The longest quote of a value in a message: enough to recognise it, never a whole 64 KB body echoed back. */
+const MAX_QUOTE_LENGTH = 200;
+
+/**
+ * A value as an error message quotes it: JSON where it has one (`"bob"`, `42`), else its string form, cut at
+ * 200 characters. A value nested deeper than JSON.stringify can recurse (64 KB of `[` is 65,000 levels) is named,
+ * not quoted: quoting a bad value must never be what fails the request with a 500.
+ */
+export const show = (value: unknown): string => {
+  let quoted: string;
+  try {
+    quoted = JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'a value nested too deeply to quote';
+  }
+  return quoted.length > MAX_QUOTE_LENGTH ? `${quoted.slice(0, MAX_QUOTE_LENGTH)}…` : quoted;
+};
 
 /** The body of every error response. */
 export const errorBody = (errorCode: ErrorCode, message: string, details?: Record<string, unknown>) => ({

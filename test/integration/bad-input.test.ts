@@ -19,6 +19,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** 10,000 nested arrays: 20 KB of JSON, within the body limit. */
+const deeplyNested = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+
 type Case = [name: string, method: string, path: string, body: { json?: unknown; raw?: string }, error: keyof typeof ERROR_CODES, mentions?: string];
 
 const cases: Case[] = [
@@ -63,6 +66,9 @@ const cases: Case[] = [
   ['a cursor from another list', 'GET', `/v1/conversations?cursor=${Buffer.from(JSON.stringify({ ...keys.conversation('someone-else', 'C2Cx'), lsi1sk: 'x' })).toString('base64url')}`, {}, 'INVALID_CURSOR'],
   ['a bad history cursor', 'GET', '/v1/conversations/C2Cbob/messages?cursor=%%%', {}, 'INVALID_CURSOR'],
   ['a bad history path', 'GET', '/v1/conversations/C2C%2F/messages', {}, 'INVALID_CONVERSATION_ID'],
+  // Nested deeper than JSON.stringify can recurse: quoting the value in the message must not crash the function.
+  ['a deeply nested ID', 'POST', '/v1/conversations/delete', { raw: `{"conversationIDList":[${deeplyNested}]}` }, 'INVALID_CONVERSATION_ID', 'body.conversationIDList.0'],
+  ['a deeply nested member', 'POST', '/v1/groups', { raw: `{"groupID":"g-deep","memberList":[${deeplyNested}]}` }, 'INVALID_USER_ID', 'body.memberList.0'],
 ];
 
 describe('bad input', () => {

@@ -38,6 +38,12 @@ describe('the local API Gateway', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('INVALID_USER_ID');
   });
+
+  it('refuses a deeply nested userID with 400, not a 500 from quoting it', async () => {
+    const response = await stack.anonymous.request('POST', '/local/token', { rawBody: `{"userID":${'['.repeat(10_000)}${']'.repeat(10_000)}}` });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: 'INVALID_USER_ID', message: expect.stringContaining('userID') });
+  });
 });
 
 /** Sends raw bytes (so the request line can be anything) and resolves the status line of the answer. */
