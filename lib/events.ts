@@ -7,7 +7,7 @@
  *   asynchronously, so without an on-failure destination such events would be dropped silently.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { DestinationConfig, IDestination } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -93,5 +93,19 @@ export class ServiceEvents extends Construct {
     const routed = { rule, deadLetterQueue, function: target };
     this.targets.push(routed);
     return routed;
+  }
+
+  /**
+   * Invokes the function on a fixed rate (a schedule rule, which lives on the default bus). No retries and no
+   * dead-letter queue: a failed run is simply the next run's work, and its errors raise the function's alarm.
+   */
+  public schedule(rate: Duration, target: ServiceFunction): Rule {
+    const rule = new Rule(this, `${target.name}Schedule`, {
+      description: `Invokes the ${target.name} function every ${rate.toHumanString()}`,
+      schedule: Schedule.rate(rate),
+    });
+    rule.addTarget(new LambdaFunction(target.function, { retryAttempts: 0, maxEventAge: Duration.seconds(Math.max(60, rate.toSeconds())) }));
+    target.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(Math.max(60, rate.toSeconds())) });
+    return rule;
   }
 }

@@ -5,9 +5,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
 import { ENV, type EnvName } from '#contracts/environment.js';
-import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '#contracts/functions.js';
+import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSocketFunctionName } from '#contracts/routes.js';
-import { CONVERSATIONS_BY_TIME_INDEX } from '#contracts/table.js';
+import { CONVERSATIONS_BY_TIME_INDEX, PENDING_PURGES_INDEX } from '#contracts/table.js';
 import { Auth } from './auth.js';
 import type { ServiceConfig } from './config.js';
 import { DataStore } from './data-store.js';
@@ -85,6 +85,7 @@ export class ServiceStack extends Stack {
       createAccountLogsRole: config.apiGatewayCloudWatchRole,
     });
     for (const target of EVENT_TARGETS) this.events.route(target.rule, functions.get(target.function)!);
+    for (const scheduled of SCHEDULED_FUNCTIONS) this.events.schedule(Duration.seconds(scheduled.everySeconds), functions.get(scheduled.function)!);
 
     for (const fn of functions.values()) {
       this.grant(fn, FUNCTIONS[fn.name].access);
@@ -115,6 +116,7 @@ export class ServiceStack extends Stack {
     const resources: Record<Exclude<AwsResource, 'webSocketConnections'>, string> = {
       table: this.data.table.tableArn,
       conversationIndex: this.data.indexArn(CONVERSATIONS_BY_TIME_INDEX.name),
+      pendingPurgesIndex: this.data.indexArn(PENDING_PURGES_INDEX.name),
       idempotencyTable: this.data.idempotencyTable.tableArn,
       eventBus: this.events.bus.eventBusArn,
     };

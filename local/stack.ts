@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ENV } from '#contracts/environment.js';
 import { RULE_PATTERNS } from '#contracts/events.js';
-import { EVENT_TARGETS, type FunctionName } from '#contracts/functions.js';
+import { EVENT_TARGETS, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { WEBSOCKET_PATH } from '#contracts/routes.js';
 import { dynamoDBClient } from '#adapters/dynamodb/client.js';
 import { eventBridgeClient } from '#adapters/eventbridge/client.js';
@@ -32,7 +32,25 @@ export type LocalStackOptions = {
   log?: (message: string, extra?: unknown) => void;
   /** Sees (and may hold) every AWS call a function sends, with the function's name. */
   interceptAwsCalls?: AwsCallInterceptor;
+  /**
+   * The scheduled functions' timer (the cloud's schedule rules) and the purge driver's times, shorter than the
+   * cloud's so that a killed run's leftovers are purged soon after the next start. Each is also read from the
+   * environment (PURGE_HANDOFF_SECONDS, PURGE_LEASE_SECONDS) when set there.
+   */
+  schedule?: LocalSchedule;
 };
+
+export type LocalSchedule = {
+  /** How often the scheduled functions run (they also run once at start); 0 turns the timer off. @default 5000 */
+  everyMs?: number;
+  /** @default 10 */
+  purgeHandoffSeconds?: number;
+  /** @default 30 */
+  purgeLeaseSeconds?: number;
+};
+
+/** The local runner's purge driver: a killed run's leftovers are purged within about 35 s of the next start. */
+const LOCAL_SCHEDULE = { everyMs: 5000, purgeHandoffSeconds: 10, purgeLeaseSeconds: 30 } as const;
 
 export type LocalStack = {
   url: string;
@@ -53,6 +71,8 @@ export type LocalStack = {
   listenAddress: string;
   /** The headers the runner's own functions send to its emulated AWS endpoints (for tests of those endpoints). */
   awsEndpointHeaders: Record<string, string>;
+  /** Runs every scheduled function once now (what the timer does), resolving to their results. */
+  runScheduled: () => Promise<unknown[]>;
   stop: () => Promise<void>;
 };
 
@@ -124,6 +144,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+    [ENV.purgeHandoffSeconds]: String(options.schedule?.purgeHandoffSeconds ?? process.env[ENV.purgeHandoffSeconds] ?? LOCAL_SCHEDULE.purgeHandoffSeconds),
+    [ENV.purgeLeaseSeconds]: String(options.schedule?.purgeLeaseSeconds ?? process.env[ENV.purgeLeaseSeconds] ?? LOCAL_SCHEDULE.purgeLeaseSeconds),
   });
 
   // The functions' shared clients (built here, from the environment just set, and reused by every handler).
@@ -132,7 +154,27 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     for (const client of [dynamoDBClient(), eventBridgeClient(), managementApiClient()]) interceptAwsCalls(client, options.interceptAwsCalls);
   }
 
+  // The cloud's schedule rules: each scheduled function once at start (a killed run may have left work), then on a timer.
   let stopped = false;
+  let scheduledRun: Promise<unknown[]> | undefined;
+  const runScheduled = (): Promise<unknown[]> =>
+    (scheduledRun ??= Promise.all(
+      SCHEDULED_FUNCTIONS.map((s) =>
+        invoke(s.function, { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }).catch((error: unknown) => {
+          if (!stopped) log(`scheduled ${s.function} failed`, error);
+          return error;
+        }),
+      ),
+    ).finally(() => (scheduledRun = undefined)));
+  const everyMs = options.schedule?.everyMs ?? LOCAL_SCHEDULE.everyMs;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    void runScheduled().then(() => {
+      if (!stopped) timer = setTimeout(tick, everyMs);
+    });
+  };
+  if (everyMs > 0) tick();
+
   return {
     url,
     listenAddress: (server.address() as AddressInfo).address,
@@ -147,9 +189,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     bus,
     auth,
     token: (userID, admin = false) => auth.issue(userID, admin),
+    runScheduled,
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      clearTimeout(timer);
+      await scheduledRun;
       // Sockets first: their $disconnect still needs the table.
       await websocket.close();
       server.closeAllConnections();

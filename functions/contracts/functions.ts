@@ -6,6 +6,7 @@
  */
 import { type RULE_PATTERNS } from './events.js';
 import { HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS } from './routes.js';
+import { PURGE_SWEEP } from './table.js';
 
 export const EVENT_TARGETS = [
   { rule: 'purgeHistory', function: 'purge-history' },
@@ -15,7 +16,13 @@ export const EVENT_TARGETS = [
   function: string;
 }[];
 
-export const FUNCTION_NAMES = [...HTTP_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...EVENT_TARGETS.map((t) => t.function)] as const;
+/** Functions run on a schedule (an EventBridge schedule rule in the cloud, a timer in the local runner). */
+export const SCHEDULED_FUNCTIONS = [
+  // Re-drives every purge its own event did not finish (functions/domain/sweep-purges.ts).
+  { function: 'sweep-purges', everySeconds: PURGE_SWEEP.everySeconds },
+] as const;
+
+export const FUNCTION_NAMES = [...HTTP_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...EVENT_TARGETS.map((t) => t.function), ...SCHEDULED_FUNCTIONS.map((s) => s.function)] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const handlerEntry = (name: FunctionName): string => `functions/handlers/${name}.ts`;

@@ -22,3 +22,11 @@ export const eventHandler = <S extends z.ZodType>(schema: S, handle: (detail: z.
     .use(logMetrics(metrics))
     .use(parser({ schema, envelope: EventBridgeEnvelope }))
     .handler(handle);
+
+/** The same wiring for a function an EventBridge schedule invokes: its event carries nothing to parse. */
+export const scheduledHandler = (handle: (context: Context) => Promise<unknown>) =>
+  middy<unknown, unknown, Error, Context>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler((_event, context) => handle(context));

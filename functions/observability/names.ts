@@ -7,6 +7,8 @@ export const METRIC = {
   conversationsAbsent: 'ConversationsAbsent',
   conversationsFailed: 'ConversationsFailed',
   messagesPurged: 'MessagesPurged',
+  /** Purges the sweeper handed to the purge function again (their own event was lost or their run stopped). */
+  purgesRedriven: 'PurgesRedriven',
   batchRetries: 'BatchWriteRetries',
   purgesDeferred: 'HistoryPurgesDeferred',
   raceRepairs: 'ConversationRaceRepairs',

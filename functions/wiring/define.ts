@@ -16,6 +16,8 @@ export type AwsResource =
   | 'table'
   /** The service table's conversations-by-time local secondary index. */
   | 'conversationIndex'
+  /** The service table's pending-purges global secondary index. */
+  | 'pendingPurgesIndex'
   /** Powertools' idempotency table. */
   | 'idempotencyTable'
   /** The service's event bus. */

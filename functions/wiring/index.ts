@@ -11,6 +11,7 @@ import { groupsFunction } from './groups.js';
 import { messagesFunction } from './messages.js';
 import { purgeHistoryFunction } from './purge-history.js';
 import { pushDeletionFunction } from './push-deletion.js';
+import { sweepPurgesFunction } from './sweep-purges.js';
 import { syncFunction } from './sync.js';
 import { wsAuthorizerFunction } from './ws-authorizer.js';
 import { wsConnectFunction } from './ws-connect.js';
@@ -28,6 +29,7 @@ export const FUNCTIONS: { readonly [N in FunctionName]: FunctionDeclaration<unkn
   'ws-disconnect': wsDisconnectFunction,
   'purge-history': purgeHistoryFunction,
   'push-deletion': pushDeletionFunction,
+  'sweep-purges': sweepPurgesFunction,
 };
 
 export type { Access, AwsAction, AwsResource, DynamoAction, FunctionDeclaration } from './define.js';

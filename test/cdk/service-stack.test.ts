@@ -9,7 +9,7 @@ import { ADMIN_GROUP } from '#contracts/auth.js';
 import { ENV, type EnvName } from '#contracts/environment.js';
 import { FUNCTIONS } from '#wiring/index.js';
 import { RULE_PATTERNS } from '#contracts/events.js';
-import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName } from '#contracts/functions.js';
+import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '#contracts/routes.js';
 import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
 import { type Synthesized, synthesize } from '../support/cdk.js';
@@ -150,6 +150,7 @@ describe('IAM least privilege', () => {
       ...on('ws-post-connections', 'execute-api:ManageConnections'),
       ...on('own-dlq', 'sqs:SendMessage'),
     ],
+    'sweep-purges': [...on('index', 'dynamodb:Query'), ...on('table', 'dynamodb:UpdateItem'), ...on('bus', 'events:PutEvents')],
   };
 
   it.each(FUNCTION_NAMES.map((name) => [name]))('%s may call only its own actions on its own resources', (name) => {
@@ -293,7 +294,7 @@ describe('WebSocket API', () => {
 
 describe('events', () => {
   it('routes each rule of EVENT_TARGETS with its contract pattern to its function, with retries and a DLQ', () => {
-    const rules = ofType('AWS::Events::Rule');
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     expect(rules).toHaveLength(EVENT_TARGETS.length);
     for (const target of EVENT_TARGETS) {
       const routed = stack.events.targets.find((t) => t.function.name === target.function)!;
@@ -306,6 +307,19 @@ describe('events', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [idOf(routed.deadLetterQueue), 'Arn'] } },
         RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 6 * 3600 },
       });
+    }
+  });
+
+  it('invokes each scheduled function at its rate, on the default bus, without retries (the next run is the retry)', () => {
+    const schedules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
+    expect(schedules).toHaveLength(SCHEDULED_FUNCTIONS.length);
+    for (const scheduled of SCHEDULED_FUNCTIONS) {
+      const fn = stack.functions.get(scheduled.function)!;
+      const [, rule] = schedules.find(([, r]) => r.Properties.Targets[0].Arn['Fn::GetAtt'][0] === fn.logicalId)!;
+      expect(rule.Properties).toMatchObject({ ScheduleExpression: `rate(${scheduled.everySeconds / 60} minute${scheduled.everySeconds === 60 ? '' : 's'})`, State: 'ENABLED' });
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expect(rule.Properties.Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fn.logicalId }, MaximumRetryAttempts: 0 });
     }
   });
 

@@ -4,12 +4,12 @@
  * this after its tests (test/support/grants-check.ts); this file also drives the rare paths through the real
  * stack, such as a message copy that lands after its conversation was cleared and must be deleted again.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#contracts/environment.js';
 import { DETAIL_TYPES } from '#contracts/events.js';
 import { type AwsResource, FUNCTIONS } from '#wiring/index.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { keys } from '#contracts/table.js';
+import { CONVERSATIONS_BY_TIME_INDEX, keys, PENDING_PURGES_INDEX } from '#contracts/table.js';
 import type { AwsCall } from '#local/aws-calls.js';
 import { historyTexts, send } from '../support/chat.js';
 import { ACCOUNT, allows, type LocalNames, REGION, requiredPermissions, resolvePolicies, uncoveredCalls } from '../support/iam.js';
@@ -99,7 +99,8 @@ describe('a copy that lands after its conversation was cleared', () => {
 const resourceOf = (arn: string): AwsResource | undefined => {
   const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/`;
   if (arn === `${table}${stack.tableName}`) return 'table';
-  if (arn.startsWith(`${table}${stack.tableName}/index/`)) return 'conversationIndex';
+  if (arn === `${table}${stack.tableName}/index/${CONVERSATIONS_BY_TIME_INDEX.name}`) return 'conversationIndex';
+  if (arn === `${table}${stack.tableName}/index/${PENDING_PURGES_INDEX.name}`) return 'pendingPurgesIndex';
   if (arn === `${table}${stack.idempotencyTableName}`) return 'idempotencyTable';
   if (arn.startsWith('arn:aws:events:')) return 'eventBus';
   if (arn.startsWith('arn:aws:execute-api:')) return 'webSocketConnections';
@@ -135,7 +136,7 @@ describe('a tour of every path that needs a grant', () => {
     const [asAlice, asBob] = [await stack.as(alice), await stack.as(bob)];
     await send(asBob, `C2C${alice}`, 'before');
     // Bob's message lands between the deletion's read and its tombstones: the race check restores the conversation.
-    const hold = holdFirst('delete-conversations', 'BatchWriteItemCommand');
+    const hold = holdFirst('delete-conversations', 'UpdateItemCommand');
     const deleting = asAlice.post('/v1/conversations/delete', `C2C${bob}`);
     await hold.reached;
     await send(asBob, `C2C${alice}`, 'raced');
@@ -154,6 +155,28 @@ describe('a tour of every path that needs a grant', () => {
     expect(response.body.data.historyPurge).toBe('pending');
     await stack.bus.drain();
     expect(stack.bus.history.some((e) => e['detail-type'] === DETAIL_TYPES.historyPurged && e.detail.userID === alice)).toBe(true);
+    void asBob;
+  });
+
+  it('sweeps: re-drives the purges whose event was lost', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [asAlice, asBob] = [await stack.as(alice), await stack.as(bob)];
+    const peers = Array.from({ length: 5 }, (_, i) => `${bob}${i}`);
+    for (const peer of peers) await send(await stack.as(peer), `C2C${alice}`, 'hi');
+    const remove = stack.intercept((call) => {
+      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('lost (simulated)');
+    });
+    await asAlice.post('/v1/conversations/delete', { conversationIDList: peers.map((p) => `C2C${p}`) });
+    remove();
+    // As if the hand-off time had passed.
+    for (const peer of peers) {
+      await stack.db.send(
+        new UpdateCommand({ TableName: stack.tableName, Key: keys.conversation(alice, `C2C${peer}`), UpdateExpression: 'SET #due = :past', ExpressionAttributeNames: { '#due': PENDING_PURGES_INDEX.sortKey }, ExpressionAttributeValues: { ':past': '2000-01-01T00:00:00.000Z' } }),
+      );
+    }
+    await stack.runScheduled();
+    await stack.bus.drain();
+    for (const peer of peers) expect(await storedCopies(alice, `C2C${peer}`)).toBe(0);
     void asBob;
   });
 
