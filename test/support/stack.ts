@@ -64,13 +64,18 @@ export type TestStack = LocalStack & {
 /** Every stack a test file started; test/support/grants-check.ts checks their calls after the file's tests. */
 export const startedStacks: TestStack[] = [];
 
-export const startTestStack = async (): Promise<TestStack> => {
+/**
+ * @param options.dynamodbEndpoint Where the functions send their DynamoDB calls, e.g. a fault proxy's endpoint
+ *   (test/support/fault-proxy.ts). The functions' client is built once per process, so the first stack of a test
+ *   file decides it. `db` always reads the run's DynamoDB Local directly. @default the run's DynamoDB Local
+ */
+export const startTestStack = async (options: { dynamodbEndpoint?: string } = {}): Promise<TestStack> => {
   const backgroundErrors: unknown[] = [];
   const awsCalls: AwsCall[] = [];
   const interceptors = new Set<AwsCallInterceptor>();
   const stack = await startLocalStack({
     port: 0,
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    dynamodbEndpoint: options.dynamodbEndpoint ?? inject('dynamodbEndpoint'),
     tableName: `t${randomUUID().slice(0, 8)}`,
     log: (message, extra) => backgroundErrors.push({ message, extra }),
     interceptAwsCalls: async (call) => {
@@ -87,7 +92,7 @@ export const startTestStack = async (): Promise<TestStack> => {
   };
   const policies = resolvePolicies(inject('functionPolicies'), names);
   const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
   const testStack: TestStack = {
     ...stack,
