@@ -6,7 +6,7 @@
  * Built on p-retry for the backoff and the attempt count; the part still pending lives in this closure, because
  * p-retry retries a whole function and knows nothing of partial results.
  */
-import { isThrottlingError } from '@smithy/core/retry';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import pRetry from 'p-retry';
 import { type Backoff, backoffBound } from './retry-policy.js';
 
@@ -87,3 +87,11 @@ export const retryPartial = async <T>(items: readonly T[], options: RetryPartial
  * "nothing processed" and keep going within their stop rule.
  */
 export const isThrottling = (error: unknown): boolean => error instanceof Error && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]);
+
+/**
+ * Throttling or a transient failure (5xx, timeout, connection reset) by the SDK's own classification: what the SDK
+ * retried before giving up. An idempotent batch (BatchWriteItem's puts and deletes) may be re-sent whole after it,
+ * within its caller's stop rule: a reset may have hidden a success, and writing the same items again is harmless.
+ */
+export const isRetryableFailure = (error: unknown): boolean =>
+  isThrottling(error) || (error instanceof Error && isTransientError(error as Parameters<typeof isTransientError>[0]));

@@ -60,12 +60,21 @@ describe('batchWrite', () => {
     expect(result.failed[0]!.reason).toContain('ValidationException');
   });
 
-  it('does not retry again a 5xx the SDK client has already retried', async () => {
+  it('re-sends a chunk whose call still failed with a 5xx or a reset after the SDK\'s own retries', async () => {
+    // A reset may hide a success: the chunk is re-sent whole, which is harmless for puts and deletes.
     const unavailable = Object.assign(new Error('try later'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500, attempts: 5 } });
-    const { client, calls } = scriptedClient(() => unavailable);
-    const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 5000 });
-    expect(calls).toEqual([2]);
-    expect(result.failed).toEqual([put(1), put(2)].map((request) => ({ request, reason: 'InternalServerError: try later' })));
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const { client, calls } = scriptedClient((requests, call) => (call === 1 ? unavailable : call === 2 ? reset : []));
+    const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 5000, backoff: { baseMs: 1, capMs: 2 } });
+    expect(calls).toEqual([2, 2, 2]);
+    expect(result).toEqual({ failed: [], retries: 2 });
+  });
+
+  it('returns a chunk that kept failing with a 5xx at the deadline, with the reason', async () => {
+    const unavailable = Object.assign(new Error('try later'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500, attempts: 5 } });
+    const { client } = scriptedClient(() => unavailable);
+    const result = await batchWrite(client, [put(1), put(2)], { tableName: 't', deadline: Date.now() + 60, backoff: { baseMs: 5, capMs: 10 } });
+    expect(result.failed).toEqual([put(1), put(2)].map((request) => ({ request, reason: 'InternalServerError; gave up at the deadline' })));
   });
 
   it('keeps at most `concurrency` chunks in flight', async () => {

@@ -1,12 +1,12 @@
 /**
  * BatchWriteItem done properly: chunks of 25 sent in parallel; the SDK client retries a failed call (throttling,
- * 5xx, network); `retryPartial` re-sends only the `UnprocessedItems` (and a chunk DynamoDB throttled whole) until
- * everything is written or the deadline stops it. What is still unwritten then is returned, never silently dropped.
+ * 5xx, network); `retryPartial` re-sends only the `UnprocessedItems` (and a chunk whose call still failed whole with
+ * throttling, a 5xx or a reset) until everything is written or the deadline stops it. What is still unwritten then is returned, never silently dropped.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { chunk } from '../chunk.js';
-import { isThrottling, retryPartial } from '../retry.js';
+import { isRetryableFailure, retryPartial } from '../retry.js';
 import { type Backoff, PARTIAL_RETRY } from '../retry-policy.js';
 
 export const BATCH_WRITE_LIMIT = 25;
@@ -70,8 +70,10 @@ const writeChunk = async (client: DynamoDBDocumentClient, requests: WriteRequest
         lastReason = UNPROCESSED;
         return (response.UnprocessedItems?.[options.tableName] ?? []) as WriteRequest[];
       } catch (error) {
-        // Throttled whole (DynamoDB could write none of it) after the SDK's own retries: nothing was processed.
-        if (!isThrottling(error)) throw error;
+        // Throttled whole (DynamoDB could write none of it), or a 5xx or a reset, after the SDK's own retries: treat
+        // it all as unprocessed. Puts and deletes of whole items are idempotent, so re-sending what was perhaps
+        // written already is harmless; anything else (a 400 such as ValidationException) ends the loop.
+        if (!isRetryableFailure(error)) throw error;
         lastReason = (error as Error).name;
         return pending;
       }
