@@ -5,7 +5,8 @@
  * through `extraRoutes`, see websocket.ts) so their code is unchanged.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, maxHeaderSize, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
 import { type ErrorCode, ERROR_CODES, errorBody, show } from '#contracts/errors.js';
@@ -91,19 +92,68 @@ export const fromLocalFunction = (req: IncomingMessage, awsKey: string): boolean
   return typeof sent === 'string' && sent.length === awsKey.length && timingSafeEqual(Buffer.from(sent), Buffer.from(awsKey));
 };
 
-export const createLocalServer = (options: LocalServerOptions): Server =>
-  createServer((req, res) => {
+/** A whole error answer as bytes, for refusals written straight to the socket (before Node makes a request of them). */
+const rawErrorAnswer = (code: ErrorCode, message: string): string => {
+  const { status } = ERROR_CODES[code];
+  const body = JSON.stringify(errorBody(code, message));
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+};
+
+/** What to answer a request Node's HTTP parser refused (its error code says why). */
+const parserRefusal = (error: NodeJS.ErrnoException & { reason?: string }): [ErrorCode, string] => {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return ['HEADERS_TOO_LARGE', `the request line and headers are larger than ${maxHeaderSize} bytes: send shorter headers and a shorter URL`];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return ['PAYLOAD_TOO_LARGE', 'the chunk extensions are too large: send the body without chunk extensions'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return ['INVALID_REQUEST', 'the request did not arrive in time: send the whole request at once'];
+    default:
+      return ['INVALID_REQUEST', `the request is not valid HTTP/1.1 (${error.reason ?? error.code ?? error.message}): check the request line, header names and values, and the body's framing`];
+  }
+};
+
+export const createLocalServer = (options: LocalServerOptions): Server => {
+  // requireHostHeader off: Node would answer an HTTP/1.1 request without Host with an empty 400; handle() answers it.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     handle(req, res, options).catch((error) => {
       if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'the local runner failed to serve this request');
       console.error('local runner error', error);
     });
   });
+  // What Node answers on its own, with an empty body (or by closing the connection), answered with the API's error
+  // shape instead, so that every refusal carries a documented code and says how to fix the request.
+  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
+    if (error.code === 'ECONNRESET') return void socket.destroy();
+    // Answered already: what the client still sends is read and dropped (closing on unread data would reset the
+    // connection, and the client might never see the answer).
+    if (!socket.writable) return;
+    // As Node itself does: a connection already carrying an answer cannot take another.
+    if ((socket as Duplex & { _httpMessage?: { headersSent: boolean } })._httpMessage?.headersSent) return void socket.destroy();
+    const [code, message] = parserRefusal(error);
+    socket.end(rawErrorAnswer(code, message));
+    // A client that never closes its side does not keep the connection for ever.
+    setTimeout(() => socket.destroy(), 10_000).unref();
+  });
+  // CONNECT asks for a tunnel; without a listener Node closes the connection without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawErrorAnswer('METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is an HTTP API, not a proxy; see GET / or docs/api.md'));
+  });
+  // An Expect other than 100-continue; without a listener Node answers an empty 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.once('end', () => sendError(res, 'INVALID_HEADER', `Expect: ${show(req.headers.expect)} cannot be met: send no Expect header, or "Expect: 100-continue"`));
+  });
+  return server;
+};
 
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
   const url = requestURL(req);
   const body = await readBody(req);
   if (body === 'too large') return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
   if (!url) return sendError(res, 'INVALID_REQUEST', 'the request target must be a path such as /v1/conversations');
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) return sendError(res, 'INVALID_HEADER', 'an HTTP/1.1 request needs a Host header, such as "Host: localhost:3000"');
   const method = req.method ?? 'GET';
 
   // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).

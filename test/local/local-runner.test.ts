@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '#contracts/errors.js';
 import { startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 import { Device } from '../support/websocket.js';
 
@@ -47,19 +48,43 @@ describe('the local API Gateway', () => {
 });
 
 /** Sends raw bytes (so the request line can be anything) and resolves the status line of the answer. */
-const rawRequest = (port: number, request: string): Promise<string> =>
+const rawRequest = async (port: number, request: string): Promise<string> => (await rawExchange(port, request)).statusLine;
+
+/**
+ * Sends raw bytes and resolves the answer's status line and body (de-chunked) once the server closes the
+ * connection; rejects on a reset, and resolves an empty status line if the server closed without answering.
+ */
+const rawExchange = (port: number, request: string): Promise<{ statusLine: string; body: any }> =>
   new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let answer = '';
     socket.on('data', (chunk) => {
       answer += chunk.toString('latin1');
-      if (answer.includes('\r\n')) {
-        resolve(answer.slice(0, answer.indexOf('\r\n')));
-        socket.destroy();
-      }
+      // A 101 leaves the socket open.
+      if (answer.startsWith('HTTP/1.1 101') && answer.includes('\r\n\r\n')) socket.destroy();
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('close', () => {
+      const [head = '', rest = ''] = [answer.slice(0, answer.indexOf('\r\n\r\n')), answer.slice(answer.indexOf('\r\n\r\n') + 4)];
+      let text = rest;
+      if (/^transfer-encoding: chunked$/im.test(head)) {
+        text = '';
+        for (let at = 0; ; ) {
+          const size = parseInt(rest.slice(at, rest.indexOf('\r\n', at)), 16);
+          if (!size) break;
+          const start = rest.indexOf('\r\n', at) + 2;
+          text += rest.slice(start, start + size);
+          at = start + size + 2;
+        }
+      }
+      let body: unknown = text;
+      try {
+        body = JSON.parse(Buffer.from(text, 'latin1').toString('utf8'));
+      } catch {
+        // not JSON: the text itself
+      }
+      resolve({ statusLine: head.split('\r\n')[0] ?? '', body });
+    });
   });
 
 describe('malformed requests get a 4xx from the local runner, never a 500 or a reset', () => {
@@ -67,6 +92,23 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     expect(await rawRequest(stack.port, 'GET http://example.com/v1/conversations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     const upgrade = 'GET http://example.com/v1/ws?token=x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
     expect(await rawRequest(stack.port, upgrade)).toMatch(/^HTTP\/1\.1 400/);
+  });
+
+  // Node's HTTP server answers these itself, with an empty body (or, for CONNECT, by closing the connection).
+  it.each([
+    ['a CONNECT request', 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: x\r\n\r\n', 405, 'METHOD_NOT_ALLOWED'],
+    ['a CONNECT to a path', 'CONNECT /v1/conversations HTTP/1.1\r\nHost: x\r\n\r\n', 405, 'METHOD_NOT_ALLOWED'],
+    ['a control character in a header', 'GET /v1/conversations HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\nConnection: close\r\n\r\n', 400, 'INVALID_REQUEST'],
+    ['an unknown method', 'FOO /v1/conversations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'INVALID_REQUEST'],
+    ['a raw non-ASCII path', 'GET /v1/conversations/C2C\xc3\xa9/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'INVALID_REQUEST'],
+    ['Transfer-Encoding and Content-Length together', 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\nConnection: close\r\n\r\n0\r\n\r\n', 400, 'INVALID_REQUEST'],
+    ['headers over 16 KB', `GET /v1/conversations HTTP/1.1\r\nHost: x\r\nX-Huge: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    ['an HTTP/1.1 request without Host', 'GET /v1/conversations HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'INVALID_HEADER'],
+    ['an Expect other than 100-continue', 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: garbage\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}', 400, 'INVALID_HEADER'],
+  ] as const)('answers %s with the API\'s error shape', async (_name, request, status, error) => {
+    const answer = await rawExchange(stack.port, request);
+    expect(answer.statusLine).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer.body).toMatchObject({ code: ERROR_CODES[error].code, error, message: expect.stringMatching(/.{20}/) });
   });
 
   it('answers a malformed percent-escape under /@connections with 400', async () => {
