@@ -18,7 +18,7 @@
  * If some conversation could not be written after every retry, nothing is claimed for it and the call
  * fails with DeletionIncompleteError; repeating it is safe and finishes the job.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   DETAIL_TYPES,
   type ConversationsDeletedDetail,
@@ -61,6 +61,18 @@ export type DeleteConversationsInput = {
   conversations: ConversationRef[];
   clearHistoryMessage: boolean;
   originDeviceID: string | null;
+  /** The deletion's ID when a retry must reuse it ({@link deletionIDFor}); a new one otherwise. */
+  deletionID?: string;
+};
+
+/**
+ * The ID of the deletion an Idempotency-Key names, the same on every retry: a retry after a failure (whose record or
+ * events may already be out) announces the same deletion again, which devices drop as a repeat.
+ */
+export const deletionIDFor = (userID: string, idempotencyKey: string): string => {
+  const hex = createHash('sha256').update(`${userID}\u0000${idempotencyKey}`).digest('hex');
+  // UUID layout, version 8 (custom), RFC 9562 variant: the same shape as the random IDs.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
 export type ConversationResult =
@@ -81,7 +93,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const refs = input.conversations;
   const now = deps.clock.now();
   const deletedAt = now.toISOString();
-  const deletionID = randomUUID();
+  const deletionID = input.deletionID ?? randomUUID();
 
   // 1. Where each conversation stands.
   const states = await deps.deletions.readStates(input.userID, refs);

@@ -1,13 +1,15 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { conversationIDSchema, deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '#contracts/api-schemas.js';
 import { parseOptionalHeader } from '#contracts/headers.js';
-import { type DeleteConversationsInput, type DeletionDeps, deleteConversations } from '#domain/delete-conversations.js';
+import { type DeleteConversationsInput, type DeletionDeps, deleteConversations, deletionIDFor } from '#domain/delete-conversations.js';
 import { DELETION_ERRORS, deletionFormOf, presentDeletion } from '#middleware/deletion-presenter.js';
+import { RequestInProgressError } from '#middleware/http-errors.js';
 import { httpHandler, headerOf, pathParameter, queryOf } from '#middleware/http-handler.js';
 import type { HttpContext, HttpEvent } from '#middleware/http-middlewares.js';
 import { logger } from '#observability/logger.js';
 import { METRIC, metrics, MetricUnit } from '#observability/metrics.js';
 import { deleteConversationsFunction } from '#wiring/delete-conversations.js';
+import { HTTP_TIMEOUT_SECONDS } from '#wiring/http.js';
 
 const { idempotency, ...deps } = deleteConversationsFunction.build();
 const observedMetric = { raceRepaired: METRIC.raceRepairs, purgeDeferred: METRIC.purgesDeferred, purgedInline: METRIC.messagesPurged } as const;
@@ -24,10 +26,24 @@ const idempotencyConfig = new IdempotencyConfig({
   expiresAfterSeconds: 24 * 3600,
 });
 
-const deleteOnce = makeIdempotent(
-  async (call: { userID: string; idempotencyKey: string; request: DeleteConversationsInput }) => deleteConversations(deletionDeps, call.request),
-  { persistenceStore: idempotency, config: idempotencyConfig },
-);
+type IdempotentCall = { userID: string; idempotencyKey: string; request: DeleteConversationsInput };
+
+const runOnce = makeIdempotent(async (call: IdempotentCall) => deleteConversations(deletionDeps, call.request), {
+  persistenceStore: idempotency,
+  config: idempotencyConfig,
+});
+
+/** A duplicate of a running request learns when its lock runs out (Powertools' error does not say). */
+const deleteOnce = async (call: IdempotentCall) => {
+  try {
+    return await runOnce(call);
+  } catch (error) {
+    if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+    const record = await idempotency.getRecord(call).catch(() => undefined);
+    const expiresAt = record?.inProgressExpiryTimestamp ?? Date.now() + HTTP_TIMEOUT_SECONDS * 1000;
+    throw new RequestInProgressError(error.message, Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)), { cause: error });
+  }
+};
 
 const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteConversationsInput, 'userID' | 'originDeviceID'>) => {
   const input: DeleteConversationsInput = {
@@ -38,7 +54,7 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
   const idempotencyKey = parseOptionalHeader('Idempotency-Key', headerOf(event, 'idempotency-key'));
   idempotencyConfig.registerLambdaContext(context);
   const outcome = idempotencyKey
-    ? await deleteOnce({ userID: input.userID, idempotencyKey, request: input })
+    ? await deleteOnce({ userID: input.userID, idempotencyKey, request: { ...input, deletionID: deletionIDFor(input.userID, idempotencyKey) } })
     : await deleteConversations(deletionDeps, input);
   const counts = { deleted: 0, absent: 0, failed: 0 };
   for (const r of outcome.results) counts[r.status]++;

@@ -9,14 +9,14 @@ import { type DeletionForm, deletionFormOfBody } from '#contracts/api-schemas.js
 import type { HttpRouteKey } from '#contracts/routes.js';
 import type { DeleteConversationsOutcome } from '#domain/delete-conversations.js';
 import { DeletionIncompleteError } from '#domain/errors.js';
-import { type ErrorMapping, mapError } from './http-errors.js';
+import { type ErrorMapping, mapError, RequestInProgressError } from './http-errors.js';
 import type { HttpContext, HttpEvent } from './http-middlewares.js';
 
 export const presentDeletion = (form: DeletionForm, outcome: DeleteConversationsOutcome) => {
-  const { results, historyPurge, deletedAt } = outcome;
+  const { results, historyPurge, deletedAt, deletionID } = outcome;
   // The single form names what was asked, even when it failed; the list form lists what is now gone.
   const named = form === 'single' ? { conversationID: results[0]!.conversationID } : { conversationIDList: outcome.conversationIDList };
-  return { ...named, results, historyPurge, deletedAt };
+  return { ...named, results, historyPurge, deletedAt, deletionID };
 };
 
 /** The route that names one conversation in its path. */
@@ -36,6 +36,12 @@ export const DELETION_ERRORS: readonly ErrorMapping[] = [
     code: 'IDEMPOTENCY_KEY_REUSED',
     message: 'this Idempotency-Key was used with a different request: use a new key for a new request',
   })),
+  mapError(RequestInProgressError, (error) => ({
+    code: 'IDEMPOTENCY_IN_PROGRESS',
+    message: `a request with this Idempotency-Key is still running: retry in ${error.retryAfterSeconds} s (Retry-After) for its answer`,
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  // Should the lock's expiry be unknown (see the delete handler), the running invocation ends within the timeout.
   mapError(IdempotencyAlreadyInProgressError, () => ({
     code: 'IDEMPOTENCY_IN_PROGRESS',
     message: 'a request with this Idempotency-Key is still running: retry after it finishes',

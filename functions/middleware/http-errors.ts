@@ -56,8 +56,21 @@ export class RouteNotFoundError extends Error {
   }
 }
 
-/** How one error becomes an answer: its code, and optionally another message or more fields for the body. */
-export type HttpAnswer = { code: ErrorCode; message?: string; details?: Record<string, unknown> };
+/** A request with this Idempotency-Key is still running: the caller may retry once its lock has run out. */
+export class RequestInProgressError extends Error {
+  public constructor(
+    message: string,
+    /** Whole seconds until the running request's lock expires at the latest. */
+    public readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RequestInProgressError';
+  }
+}
+
+/** How one error becomes an answer: its code, and optionally another message, more fields for the body, headers. */
+export type HttpAnswer = { code: ErrorCode; message?: string; details?: Record<string, unknown>; headers?: Record<string, string> };
 
 export type ErrorMapping<E extends Error = Error> = {
   // Any error class, whatever its constructor takes.

@@ -18,14 +18,14 @@ export type HttpContext = Context & { principal: Principal; body: unknown };
 /** What a route function returns; the envelope middleware turns it into `{"code":0,"data":...}`. */
 export type RouteResult = { statusCode?: number; data: unknown };
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResultV2 => ({
   statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8' },
+  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   body: JSON.stringify(body),
 });
 
-export const errorResponse = (errorCode: ErrorCode, message: string, details?: Record<string, unknown>) =>
-  json(ERROR_CODES[errorCode].status, errorBody(errorCode, message, details));
+export const errorResponse = (errorCode: ErrorCode, message: string, details?: Record<string, unknown>, headers?: Record<string, string>) =>
+  json(ERROR_CODES[errorCode].status, errorBody(errorCode, message, details), headers);
 
 /** The caller from the verified JWT claims; admin routes also need the admin claim. */
 export const authenticate = (): MiddlewareObj<HttpEvent, unknown, Error, HttpContext> => ({
@@ -75,7 +75,7 @@ export const errorResponses = (mappings: readonly ErrorMapping[]): MiddlewareObj
     const answer = error ? answerFor(mappings, error, { event: request.event, context: request.context }) : undefined;
     if (answer) {
       if (ERROR_CODES[answer.code].status >= 500) logger.error('request failed', { errorCode: answer.code, error });
-      request.response = errorResponse(answer.code, answer.message ?? error!.message, answer.details);
+      request.response = errorResponse(answer.code, answer.message ?? error!.message, answer.details, answer.headers);
       return;
     }
     logger.error('unexpected error', { error });

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/events.js';
 import { keys } from '#contracts/table.js';
@@ -64,6 +64,65 @@ describe('Idempotency-Key', () => {
     expect(d.status).toBe(200);
     expect(d.body.data.results).toEqual([{ conversationID: `C2C${bob}`, status: 'deleted' }]);
     expect(await conversation(asDave, `C2C${bob}`)).toBeUndefined();
+  });
+
+  it('tells a concurrent duplicate when to retry (409 with Retry-After), and the retry then gets the first answer', async () => {
+    // Prepare: the first request is held just before its events.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const asAlice = await stack.as(alice);
+    await send(asAlice, `C2C${bob}`, 'hi');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const held = new Promise<void>((r) => (reached = r));
+    const remove = stack.intercept(async (call) => {
+      if (call.functionName !== 'delete-conversations' || call.commandName !== 'PutEventsCommand') return;
+      reached();
+      await released;
+    });
+    const key = { 'Idempotency-Key': `busy-${alice}` };
+    const first = asAlice.post('/v1/conversations/delete', `C2C${bob}`, key);
+    await held;
+
+    // Act
+    const duplicate = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key);
+    release();
+    remove();
+
+    // Assess: the lock lasts at most the first invocation's time, and the answer says how long is left.
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body).toMatchObject({ error: 'IDEMPOTENCY_IN_PROGRESS', message: expect.stringMatching(/retry in \d+ s/) });
+    const retryAfter = Number(duplicate.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await first).status).toBe(200);
+    expect((await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key)).body).toEqual((await first).body);
+  });
+
+  it('keeps one deletionID across a retry after a failed publish, so devices can drop the repeat', async () => {
+    // Prepare: the first attempt's events fail after its tombstones and record are written.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const asAlice = await stack.as(alice);
+    await send(asAlice, `C2C${bob}`, 'hi');
+    const remove = stack.intercept((call) => {
+      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
+    });
+    const key = { 'Idempotency-Key': `flaky-${alice}` };
+
+    // Act
+    const failed = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key);
+    remove();
+    const retry = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key);
+
+    // Assess: every record and the event the retry emitted name the same deletion.
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(retry.status).toBe(200);
+    const records = (await stack.db.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.deletionPartition(alice) } }))).Items!;
+    const ids = new Set([...records.map((r) => r.deletionID as string), ...deletedEvents(alice).map((e) => (e.detail as { deletionID: string }).deletionID)]);
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    expect(deletedEvents(alice)).toHaveLength(1);
+    expect(ids.size).toBe(1);
+    expect(retry.body.data.deletionID ?? [...ids][0]).toBe([...ids][0]);
   });
 
   it('rejects a malformed key with 400', async () => {
