@@ -5,7 +5,7 @@
  * Management API (`POST|GET|DELETE /@connections/{id}`) so the push function's code is the same here and there.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -31,13 +31,31 @@ export type LocalWebSocketGatewayOptions = {
 /** API Gateway's connection IDs are 16 characters of base64 (for example "L0SM9cOFvHcCIhw="). */
 const newConnectionID = (): string => randomBytes(12).toString('base64');
 
-const refuse = (socket: Duplex, status: number, reason: string) => {
+/** Refuses an upgrade as API Gateway does: a status and `{"message"}` (by default the status's own words, as it says them). */
+const refuse = (socket: Duplex, status: number, message = STATUS_CODES[status] ?? 'Error') => {
   if (!socket.destroyed) {
-    const body = JSON.stringify({ message: reason });
+    const body = JSON.stringify({ message });
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
+};
+
+/** A `Sec-WebSocket-Key`: 16 random bytes, base64-encoded (RFC 6455, section 4.1). */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * Why a WebSocket handshake cannot complete, or undefined when it can: the checks `ws` makes when it completes it,
+ * made before the authorizer and `$connect` run, as API Gateway does. Otherwise `$connect` would register a
+ * connection that never opens (and never sees `$disconnect`), and `ws` would refuse it with a text body.
+ */
+const handshakeProblem = (req: IncomingMessage): [status: number, message: string] | undefined => {
+  if (req.method !== 'GET') return [405, 'a WebSocket handshake is a GET request'];
+  const key = req.headers['sec-websocket-key'];
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) return [400, 'send Sec-WebSocket-Key: 16 random bytes, base64-encoded (RFC 6455)'];
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') return [400, 'send Sec-WebSocket-Version: 13'];
+  return undefined;
 };
 
 const isAllowed = (result: APIGatewayAuthorizerResult | undefined): boolean => {
@@ -59,6 +77,8 @@ export class LocalWebSocketGateway {
   private readonly open = new Map<string, OpenConnection>();
   /** Connection function invocations under way, awaited by close() so nothing touches the table after it stops. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** For each handshake under way after $connect: runs $disconnect should `ws` refuse it after all. */
+  private readonly abandoned = new WeakMap<IncomingMessage, () => void>();
   private closing = false;
 
   /** What API Gateway would call this API and its stage (the authorizer's method ARN and IAM checks use them). */
@@ -69,12 +89,18 @@ export class LocalWebSocketGateway {
 
   /** Serves WebSocket upgrades on the HTTP server's port. */
   public attach(httpServer: Server): void {
+    // A handshake `ws` still refuses after the checks of handshakeProblem: refused in API Gateway's shape, and the
+    // connection $connect registered for it is removed again.
+    this.server.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => {
+      refuse(socket, 400, `the WebSocket handshake is not valid: ${error.message}`);
+      this.abandoned.get(req)?.();
+    });
     httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       this.track(
         this.upgrade(req, socket, head).catch((error) => {
           this.options.log('local WebSocket gateway: upgrade failed', error);
-          refuse(socket, 500, 'Internal Server Error');
+          refuse(socket, 500);
         }),
       );
     });
@@ -164,12 +190,18 @@ export class LocalWebSocketGateway {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = requestURL(req);
-    if (!url) return refuse(socket, 400, 'Bad Request');
-    if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, 404, 'Not Found');
-    if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    if (!url) return refuse(socket, 400, 'the request target must be a path such as /v1/ws?token=<JWT>&deviceID=<id>');
+    // Node hands every request with "Connection: Upgrade" here, whatever it asks to upgrade to (curl --http2 asks for h2c).
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      return refuse(socket, 400, `this server upgrades to WebSocket only, at ${WEBSOCKET_PATH}: send "Upgrade: websocket", or send HTTP API requests without "Connection: Upgrade"`);
+    }
+    if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, 404);
+    const problem = handshakeProblem(req);
+    if (problem) return refuse(socket, ...problem);
+    if (this.closing) return refuse(socket, 503);
     const query = Object.fromEntries(url.searchParams);
     // The route's identity source is the token: without one API Gateway answers 401 and skips the authorizer.
-    if (!query.token) return refuse(socket, 401, 'Unauthorized');
+    if (!query.token) return refuse(socket, 401);
 
     const connectionID = newConnectionID();
     const now = new Date();
@@ -204,7 +236,7 @@ export class LocalWebSocketGateway {
       stageVariables: null,
       requestContext: requestContext('$connect', 'CONNECT'),
     })) as APIGatewayAuthorizerResult;
-    if (!isAllowed(authorization)) return refuse(socket, 403, 'Forbidden');
+    if (!isAllowed(authorization)) return refuse(socket, 403);
 
     const connected = (await this.options.invoke('ws-connect', {
       requestContext: { ...requestContext('$connect', 'CONNECT'), authorizer: { ...authorization.context, principalId: authorization.principalId } },
@@ -228,7 +260,9 @@ export class LocalWebSocketGateway {
     // The client may have gone while $connect ran; API Gateway then still runs $disconnect.
     if (socket.destroyed || !socket.readable || !socket.writable) return disconnect(1006, 'client went away during $connect');
 
+    this.abandoned.set(req, () => disconnect(1006, 'the WebSocket handshake failed'));
     this.server.handleUpgrade(req, socket, head, (ws) => {
+      this.abandoned.delete(req);
       const connection: OpenConnection = { socket: ws, connectedAt: now, lastActiveAt: new Date(), sourceIp, userAgent };
       this.open.set(connectionID, connection);
       ws.on('message', () => {

@@ -5,9 +5,11 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ERROR_CODES } from '#contracts/errors.js';
+import { keys } from '#contracts/table.js';
 import { startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
-import { Device } from '../support/websocket.js';
+import { Device, eventually } from '../support/websocket.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -46,6 +48,9 @@ describe('the local API Gateway', () => {
     expect(response.body).toMatchObject({ error: 'INVALID_USER_ID', message: expect.stringContaining('userID') });
   });
 });
+
+/** A valid Sec-WebSocket-Key (RFC 6455's example). */
+const WEBSOCKET_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
 /** Sends raw bytes (so the request line can be anything) and resolves the status line of the answer. */
 const rawRequest = async (port: number, request: string): Promise<string> => (await rawExchange(port, request)).statusLine;
@@ -109,6 +114,42 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     const answer = await rawExchange(stack.port, request);
     expect(answer.statusLine).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(answer.body).toMatchObject({ code: ERROR_CODES[error].code, error, message: expect.stringMatching(/.{20}/) });
+  });
+
+  it.each([
+    ['no Sec-WebSocket-Key', ['Upgrade: websocket', 'Sec-WebSocket-Version: 13'], 'GET', 400],
+    ['a malformed Sec-WebSocket-Key', ['Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: short'], 'GET', 400],
+    ['an unknown Sec-WebSocket-Version', ['Upgrade: websocket', 'Sec-WebSocket-Version: 99', `Sec-WebSocket-Key: ${WEBSOCKET_KEY}`], 'GET', 400],
+    ['an upgrade to another protocol', ['Upgrade: h2c', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${WEBSOCKET_KEY}`], 'GET', 400],
+    ['a POST', ['Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${WEBSOCKET_KEY}`], 'POST', 405],
+  ] as const)('refuses a WebSocket handshake with %s before any function runs, with {"message"} and no connection left registered', async (_name, headers, method, status) => {
+    // Prepare: a good token and device ID, so only the handshake is wrong.
+    const userID = uniqueUser('alice');
+    const token = await stack.token(userID);
+    const before = stack.awsCalls.length;
+    // Act
+    const answer = await rawExchange(stack.port, [`${method} /v1/ws?token=${token}&deviceID=phone HTTP/1.1`, 'Host: x', 'Connection: Upgrade', ...headers, '', ''].join('\r\n'));
+    // Assess: refused as API Gateway refuses, and $connect never registered a socket that cannot open.
+    expect(answer.statusLine).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer.body).toEqual({ message: expect.stringMatching(/.{10}/) });
+    expect(stack.awsCalls.length).toBe(before);
+    const registered = await stack.db.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.connectionPartition(userID) } }));
+    expect(registered.Items).toEqual([]);
+  });
+
+  it('removes the connection $connect registered when ws still refuses the handshake (a malformed Sec-WebSocket-Protocol)', async () => {
+    // Prepare
+    const userID = uniqueUser('alice');
+    const token = await stack.token(userID);
+    const registered = async () =>
+      (await stack.db.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.connectionPartition(userID) } }))).Items ?? [];
+    // Act: every check before the authorizer passes; only ws's own parsing of the subprotocol list fails.
+    const request = [`GET /v1/ws?token=${token}&deviceID=phone HTTP/1.1`, 'Host: x', 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${WEBSOCKET_KEY}`, 'Sec-WebSocket-Protocol: chat, chat', '', ''];
+    const answer = await rawExchange(stack.port, request.join('\r\n'));
+    // Assess
+    expect(answer.statusLine).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.body).toEqual({ message: expect.stringContaining('Sec-WebSocket-Protocol') });
+    await eventually(async () => (await registered()).length === 0, 'the registration is removed');
   });
 
   it('answers a malformed percent-escape under /@connections with 400', async () => {
