@@ -47,8 +47,11 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const sendError = (res: ServerResponse, code: ErrorCode, message: string) => send(res, ERROR_CODES[code].status, errorBody(code, message));
 
-/** The body, or 'too large' once it passes the limit (the rest is read and dropped, so the client gets the 413). */
-const readBody = (req: IncomingMessage): Promise<string | undefined | 'too large'> =>
+/** What readBody resolves for a body over the limit: a symbol, since any string (even "too large") may be a body. */
+const TOO_LARGE: unique symbol = Symbol('body over the limit');
+
+/** The body, or TOO_LARGE once it passes the limit (the rest is read and dropped, so the client gets the 413). */
+const readBody = (req: IncomingMessage): Promise<string | undefined | typeof TOO_LARGE> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -56,7 +59,7 @@ const readBody = (req: IncomingMessage): Promise<string | undefined | 'too large
       size += chunk.length;
       if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? 'too large' : chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? TOO_LARGE : chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined));
     req.on('error', reject);
   });
 
@@ -151,7 +154,7 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
   const url = requestURL(req);
   const body = await readBody(req);
-  if (body === 'too large') return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  if (body === TOO_LARGE) return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
   if (!url) return sendError(res, 'INVALID_REQUEST', 'the request target must be a path such as /v1/conversations');
   if (req.httpVersion === '1.1' && req.headers.host === undefined) return sendError(res, 'INVALID_HEADER', 'an HTTP/1.1 request needs a Host header, such as "Host: localhost:3000"');
   const method = req.method ?? 'GET';

@@ -164,6 +164,13 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     expect(((await response.json()) as { __type: string }).__type).toBe('ValidationException');
   });
 
+  it('reads a body that says "too large" as a body, not as the marker of one over 1 MiB', async () => {
+    const asAlice = await stack.as(uniqueUser('alice'));
+    const response = await asAlice.request('POST', '/v1/messages', { rawBody: 'too large' });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('INVALID_JSON');
+  });
+
   it('answers a body over 1 MiB with 413, not a connection reset', async () => {
     const asAlice = await stack.as(uniqueUser('alice'));
     const response = await asAlice.request('POST', '/v1/messages', { rawBody: 'x'.repeat(1024 * 1024 + 10) });
