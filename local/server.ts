@@ -48,7 +48,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 const sendError = (res: ServerResponse, code: ErrorCode, message: string) => send(res, ERROR_CODES[code].status, errorBody(code, message));
 
 /** What readBody resolves for a body over the limit: a symbol, since any string (even "too large") may be a body. */
-const TOO_LARGE: unique symbol = Symbol('body over the limit');
+export const TOO_LARGE: unique symbol = Symbol('body over the limit');
 
 /** The body, or TOO_LARGE once it passes the limit (the rest is read and dropped, so the client gets the 413). */
 const readBody = (req: IncomingMessage): Promise<string | undefined | typeof TOO_LARGE> =>
@@ -86,7 +86,8 @@ export type LocalServerOptions = {
   invoke: Invoke;
   /** The key the runner's own functions send to the emulated AWS endpoints (see sendLocalAwsKey). */
   awsKey: string;
-  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined) => Promise<boolean>;
+  /** Routes served before the API's; `body` is TOO_LARGE for a body over 1 MiB, which the route answers in its own shape. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined | typeof TOO_LARGE) => Promise<boolean>;
 };
 
 /** Whether a request to an emulated AWS endpoint comes from one of the runner's own functions. */
@@ -151,31 +152,38 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
   return server;
 };
 
+/** An EventBridge answer: its JSON protocol, where an error's type is `__type`. */
+const sendAwsJson = (res: ServerResponse, status: number, body: unknown) => send(res, status, body, { 'content-type': 'application/x-amz-json-1.1' });
+
+/** EventBridge's PutEvents for the runner's functions; every refusal in EventBridge's shape, as the SDK reads it. */
+const putEvents = (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions, body: string | undefined | typeof TOO_LARGE) => {
+  // Only the runner's functions may publish: anyone else could purge any user's history with a forged event.
+  if (!fromLocalFunction(req, options.awsKey)) {
+    return sendAwsJson(res, 403, { __type: 'AccessDeniedException', message: 'the local event bus takes events from the local functions only' });
+  }
+  const invalid = (message: string, status = 400) => sendAwsJson(res, status, { __type: 'ValidationException', message });
+  if (body === TOO_LARGE) return invalid(`the request is larger than ${MAX_REQUEST_BYTES} bytes: send fewer or smaller entries`, 413);
+  let request: { Entries?: unknown };
+  try {
+    request = JSON.parse(body ?? '{}');
+  } catch {
+    return invalid('the body is not JSON');
+  }
+  if (!Array.isArray(request?.Entries)) return invalid('Entries must be a list of 1 to 10 entries');
+  return sendAwsJson(res, 200, options.bus.putEvents(request.Entries));
+};
+
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
-  const url = requestURL(req);
   const body = await readBody(req);
-  if (body === TOO_LARGE) return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  // AWS APIs the functions call, answered locally: the SDK posts PutEvents to the endpoint root with X-Amz-Target.
+  if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') return putEvents(req, res, options, body);
+  const url = requestURL(req);
   if (!url) return sendError(res, 'INVALID_REQUEST', 'the request target must be a path such as /v1/conversations');
+  // The Management API (websocket.ts) answers its own requests, in its own shape, a body over the limit included.
+  if (options.extraRoutes && (await options.extraRoutes(req, res, url, body))) return;
+  if (body === TOO_LARGE) return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
   if (req.httpVersion === '1.1' && req.headers.host === undefined) return sendError(res, 'INVALID_HEADER', 'an HTTP/1.1 request needs a Host header, such as "Host: localhost:3000"');
   const method = req.method ?? 'GET';
-
-  // AWS APIs the functions call, answered locally (the SDK posts to the endpoint root with X-Amz-Target).
-  if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
-    // Only the runner's functions may publish: anyone else could purge any user's history with a forged event.
-    if (!fromLocalFunction(req, options.awsKey)) {
-      return send(res, 403, { __type: 'AccessDeniedException', message: 'the local event bus takes events from the local functions only' }, { 'content-type': 'application/x-amz-json-1.1' });
-    }
-    let request: { Entries?: unknown };
-    const invalid = (message: string) => send(res, 400, { __type: 'ValidationException', message }, { 'content-type': 'application/x-amz-json-1.1' });
-    try {
-      request = JSON.parse(body ?? '{}');
-    } catch {
-      return invalid('the body is not JSON');
-    }
-    if (!Array.isArray(request?.Entries)) return invalid('Entries must be a list of 1 to 10 entries');
-    return send(res, 200, options.bus.putEvents(request.Entries), { 'content-type': 'application/x-amz-json-1.1' });
-  }
-  if (options.extraRoutes && (await options.extraRoutes(req, res, url, body))) return;
 
   if (method === 'GET' && url.pathname === '/') {
     return send(res, 200, {

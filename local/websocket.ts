@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import { WEBSOCKET_PATH, WEBSOCKET_STAGE } from '#contracts/routes.js';
-import { fromLocalFunction, type Invoke, requestURL } from './server.js';
+import { fromLocalFunction, type Invoke, requestURL, TOO_LARGE } from './server.js';
 
 /** API Gateway's limit for a message either way (128 KB). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -133,7 +133,7 @@ export class LocalWebSocketGateway {
    * The Management API at `/@connections/{id}`: POST sends the body as one message, GET describes the
    * connection, DELETE closes it; a connection that is not open is 410 Gone. Returns false for other paths.
    */
-  public async handleManagementRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined): Promise<boolean> {
+  public async handleManagementRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: string | undefined | typeof TOO_LARGE): Promise<boolean> {
     const match = CONNECTIONS_PATH.exec(url.pathname);
     if (!match) return false;
     // Only the runner's functions may post to or close a device's socket, as only the push function's role may in the cloud.
@@ -148,6 +148,11 @@ export class LocalWebSocketGateway {
       sendJson(res, 400, { message: 'Invalid connectionId: not a percent-encoded connection ID' }, { 'x-amzn-errortype': 'BadRequestException' });
       return true;
     }
+    // The size before the connection: a message too large for any connection is refused as such.
+    if (req.method === 'POST' && (body === TOO_LARGE || Buffer.byteLength(body ?? '') > MAX_MESSAGE_BYTES)) {
+      sendJson(res, 413, { message: `a message may be ${MAX_MESSAGE_BYTES} bytes at most` }, { 'x-amzn-errortype': 'PayloadTooLargeException' });
+      return true;
+    }
     const connection = this.open.get(connectionID);
     if (!connection || connection.socket.readyState !== WebSocket.OPEN) {
       gone(res, connectionID);
@@ -155,13 +160,9 @@ export class LocalWebSocketGateway {
     }
     switch (req.method) {
       case 'POST': {
-        const data = body ?? '';
-        if (Buffer.byteLength(data) > MAX_MESSAGE_BYTES) {
-          sendJson(res, 413, { message: `a message may be ${MAX_MESSAGE_BYTES} bytes at most` }, { 'x-amzn-errortype': 'PayloadTooLargeException' });
-          return true;
-        }
         // Answer once the frame is handed to the socket, as API Gateway answers once it has sent it.
-        await new Promise<void>((resolve) => connection.socket.send(data, () => resolve()));
+        const message = typeof body === 'string' ? body : '';
+        await new Promise<void>((resolve) => connection.socket.send(message, () => resolve()));
         connection.lastActiveAt = new Date();
         sendJson(res, 200);
         return true;
@@ -178,7 +179,7 @@ export class LocalWebSocketGateway {
         sendJson(res, 204);
         return true;
       default:
-        sendJson(res, 405, { message: 'use POST, GET or DELETE on /@connections/{connectionId}' });
+        sendJson(res, 405, { message: 'use POST, GET or DELETE on /@connections/{connectionId}' }, { 'x-amzn-errortype': 'MethodNotAllowedException' });
         return true;
     }
   }

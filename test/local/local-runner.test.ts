@@ -179,6 +179,36 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
   });
 });
 
+describe('the emulated AWS endpoints refuse in AWS\'s shape, as the SDK reads it', () => {
+  it('answers PutEvents over 1 MiB with 413 in EventBridge\'s JSON shape', async () => {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { ...stack.awsEndpointHeaders, 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+      body: 'x'.repeat(1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-amz-json-1\.1/);
+    expect(await response.json()).toEqual({ __type: expect.any(String), message: expect.stringContaining('1048576') });
+  });
+
+  it('answers the Management API over 1 MiB with 413 and x-amzn-errortype', async () => {
+    const response = await fetch(`${stack.url}/@connections/L0SM9cOFvHcCIhw%3D`, { method: 'POST', headers: stack.awsEndpointHeaders, body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('x-amzn-errortype')).toBe('PayloadTooLargeException');
+    expect(await response.json()).toEqual({ message: expect.any(String) });
+  });
+
+  it('answers another method on an open connection with 405 and x-amzn-errortype', async () => {
+    const device = await Device.connect(stack, uniqueUser('alice'), 'phone');
+    const connectionID = stack.websocket.connectionIDs().at(-1)!;
+    const response = await fetch(`${stack.url}/@connections/${encodeURIComponent(connectionID)}`, { method: 'PATCH', headers: stack.awsEndpointHeaders });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('x-amzn-errortype')).toBeTruthy();
+    expect(await response.json()).toEqual({ message: expect.stringContaining('POST, GET or DELETE') });
+    await device.close();
+  });
+});
+
 describe('closed to everyone but its own functions', () => {
   it('listens on the loopback interface only', () => {
     expect(stack.url).toMatch(/^http:\/\/localhost:/);
