@@ -1,9 +1,36 @@
 /**
  * `npm start`: the whole service on http://localhost:3000 (PORT overrides).
- * Options: --in-memory (keep nothing), DYNAMODB_ENDPOINT (use a running DynamoDB instead of DynamoDB Local).
+ * Options: --in-memory (keep nothing), DYNAMODB_ENDPOINT (use a running DynamoDB instead of DynamoDB Local),
+ * LOCAL_TABLE_NAME (the service table's name there, so several runners can share one DynamoDB).
+ * For the crash tests only: LOCAL_CRASH_AT=<function>:<Command>[:<n>] kills this process (SIGKILL, no clean-up)
+ * instead of that function's n-th such AWS call, and LOCAL_SCHEDULE_EVERY_MS sets the sweep timer.
  */
+import { writeSync } from 'node:fs';
+import type { AwsCallInterceptor } from './aws-calls.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { startLocalStack } from './stack.js';
+
+/**
+ * A real crash at an exact step: from the n-th matching call on, no AWS call leaves the process, and it is killed
+ * (SIGKILL, no clean-up) once the calls sent before have had time to land, as when a Lambda environment dies
+ * between two steps with earlier parallel requests already done.
+ */
+const crashAt = (spec: string | undefined): AwsCallInterceptor | undefined => {
+  if (!spec) return undefined;
+  const [functionName, commandName, nth = '1'] = spec.split(':');
+  let seen = 0;
+  let crashing = false;
+  return (call) => {
+    if (!crashing && (call.functionName !== functionName || call.commandName !== commandName || ++seen < Number(nth))) return;
+    if (!crashing) {
+      crashing = true;
+      // Synchronously: the kill leaves no time to flush a stream.
+      writeSync(1, `LOCAL_CRASH_AT: killing the runner before ${functionName} sends ${commandName} #${nth}\n`);
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200);
+    }
+    return new Promise<void>(() => undefined);
+  };
+};
 
 const DATA_DIR = '.local-data';
 
@@ -11,12 +38,17 @@ const main = async () => {
   const inMemory = process.argv.includes('--in-memory');
   const port = Number(process.env.PORT ?? 3000);
   const externalDynamo = process.env.DYNAMODB_ENDPOINT;
+  const crash = crashAt(process.env.LOCAL_CRASH_AT);
+  const everyMs = process.env.LOCAL_SCHEDULE_EVERY_MS;
   let stack;
   try {
     stack = await startLocalStack({
       port,
       ...(inMemory ? {} : { dataDir: DATA_DIR }),
       ...(externalDynamo ? { dynamodbEndpoint: externalDynamo } : {}),
+      ...(process.env.LOCAL_TABLE_NAME ? { tableName: process.env.LOCAL_TABLE_NAME } : {}),
+      ...(crash ? { interceptAwsCalls: crash } : {}),
+      ...(everyMs ? { schedule: { everyMs: Number(everyMs) } } : {}),
     });
   } catch (error) {
     if (error instanceof JavaMissingError) {
