@@ -169,8 +169,12 @@ const putEvents = (req: IncomingMessage, res: ServerResponse, options: LocalServ
   } catch {
     return invalid('the body is not JSON');
   }
-  if (!Array.isArray(request?.Entries)) return invalid('Entries must be a list of 1 to 10 entries');
-  return sendAwsJson(res, 200, options.bus.putEvents(request.Entries));
+  // EventBridge's own limits, so a publisher that would fail in the cloud fails here too.
+  const entries = request?.Entries;
+  if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10 || !entries.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))) {
+    return invalid(`Entries must be a list of 1 to 10 entry objects, not ${show(entries)}`);
+  }
+  return sendAwsJson(res, 200, options.bus.putEvents(entries));
 };
 
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {

@@ -132,7 +132,7 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     // Assess: refused as API Gateway refuses, and $connect never registered a socket that cannot open.
     expect(answer.statusLine).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(answer.body).toEqual({ message: expect.stringMatching(/.{10}/) });
-    expect(stack.awsCalls.length).toBe(before);
+    expect(stack.awsCalls.slice(before).map((c) => `${c.functionName} ${c.commandName}`)).toEqual([]);
     const registered = await stack.db.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.connectionPartition(userID) } }));
     expect(registered.Items).toEqual([]);
   });
@@ -180,6 +180,25 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
 });
 
 describe('the emulated AWS endpoints refuse in AWS\'s shape, as the SDK reads it', () => {
+  it.each([
+    ['no entries', []],
+    ['11 entries', Array.from({ length: 11 }, () => ({ Source: 'fuzz', DetailType: 'Nothing', Detail: '{}' }))],
+    ['an entry that is no object', [null]],
+  ])('refuses PutEvents with %s as EventBridge does (1 to 10 entry objects), delivering nothing', async (_name, entries) => {
+    // Prepare
+    const before = stack.bus.history.length;
+    // Act
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { ...stack.awsEndpointHeaders, 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ Entries: entries }),
+    });
+    // Assess: a publisher that forgot to send 10 at a time fails here as it would in the cloud.
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: 'ValidationException', message: expect.stringContaining('1 to 10') });
+    expect(stack.bus.history.length).toBe(before);
+  });
+
   it('answers PutEvents over 1 MiB with 413 in EventBridge\'s JSON shape', async () => {
     const response = await fetch(stack.url, {
       method: 'POST',
