@@ -226,8 +226,11 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
 
   const requestId = randomUUID();
   const now = new Date();
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  // API Gateway joins repeated keys with commas. A Map, then own properties: on a plain object a key named __proto__
+  // would be dropped (so never refused as unknown) and one named constructor would find Object's.
+  const joined = new Map<string, string>();
+  for (const [k, v] of url.searchParams) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
+  const query: Record<string, string> = Object.fromEntries(joined);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const event: APIGatewayProxyEventV2WithJWTAuthorizer = {

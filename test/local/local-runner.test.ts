@@ -36,6 +36,14 @@ describe('the local API Gateway', () => {
     expect(response.body.message).toContain('expired');
   });
 
+  it.each(['__proto__', 'constructor'])('hands a query parameter named %s to the function as sent, which refuses it as unknown', async (name) => {
+    // API Gateway passes every parameter on as a JSON key; a plain object would drop __proto__ and see an inherited constructor.
+    const asAlice = await stack.as(uniqueUser('alice'));
+    const response = await asAlice.get(`/v1/conversations?${name}=1`);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: 'UNKNOWN_FIELD', message: `query has unknown field(s) "${name}": remove them` });
+  });
+
   it('issues local tokens only for valid user IDs', async () => {
     const response = await stack.anonymous.post('/local/token', { userID: 'not valid!' });
     expect(response.status).toBe(400);
