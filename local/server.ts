@@ -120,7 +120,9 @@ const parserRefusal = (error: NodeJS.ErrnoException & { reason?: string }): [Err
 export const createLocalServer = (options: LocalServerOptions): Server => {
   // requireHostHeader off: Node would answer an HTTP/1.1 request without Host with an empty 400; handle() answers it.
   const server = createServer({ requireHostHeader: false }, (req, res) => {
-    handle(req, res, options).catch((error) => {
+    handle(req, res, options).catch((error: NodeJS.ErrnoException) => {
+      // The client went away before its body was complete: nobody is left to answer, and nothing here failed.
+      if (error.code === 'ECONNRESET' && req.destroyed) return;
       if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'the local runner failed to serve this request');
       console.error('local runner error', error);
     });

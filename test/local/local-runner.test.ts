@@ -4,7 +4,7 @@
  * its own bodies, so the service's integration tests assert only the statuses; these bodies are the local runner's.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ERROR_CODES } from '#contracts/errors.js';
 import { keys } from '#contracts/table.js';
@@ -170,6 +170,25 @@ describe('malformed requests get a 4xx from the local runner, never a 500 or a r
     const response = await fetch(stack.url, { method: 'POST', headers: { ...stack.awsEndpointHeaders, 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body: '{"Entries":5}' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { __type: string }).__type).toBe('ValidationException');
+  });
+
+  it('does not report a client that went away mid-body as a runner error', async () => {
+    // Prepare
+    const errors = vi.spyOn(console, 'error');
+    try {
+      // Act: 10 of the 100 bytes the request announces, then the connection closes.
+      await new Promise<void>((resolve) => {
+        const socket = connect(stack.port, '127.0.0.1', () => {
+          socket.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789', () => setTimeout(() => socket.destroy(), 50));
+        });
+        socket.on('close', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      // Assess
+      expect(errors.mock.calls.filter(([message]) => message === 'local runner error')).toEqual([]);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('reads a body that says "too large" as a body, not as the marker of one over 1 MiB', async () => {
