@@ -339,6 +339,7 @@ const DUMMY_ENV: Record<EnvName, string | undefined> = {
   [ENV.jwtJwksUri]: 'https://issuer.example.com/.well-known/jwks.json',
   [ENV.purgeHandoffSeconds]: undefined,
   [ENV.purgeLeaseSeconds]: undefined,
+  [ENV.purgeStragglerSeconds]: undefined,
   [ENV.localJwtKey]: randomBytes(32).toString('base64'),
   [ENV.settingsCacheSeconds]: '60',
   [ENV.dynamodbEndpoint]: undefined,

@@ -9,6 +9,7 @@ import { ENV } from '#contracts/environment.js';
 import { RULE_PATTERNS } from '#contracts/events.js';
 import { EVENT_TARGETS, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { WEBSOCKET_PATH } from '#contracts/routes.js';
+import { PURGE_SWEEP } from '#contracts/table.js';
 import { dynamoDBClient } from '#adapters/dynamodb/client.js';
 import { eventBridgeClient } from '#adapters/eventbridge/client.js';
 import { managementApiClient } from '#adapters/websocket/client.js';
@@ -35,7 +36,7 @@ export type LocalStackOptions = {
   /**
    * The scheduled functions' timer (the cloud's schedule rules) and the purge driver's times, shorter than the
    * cloud's so that a killed run's leftovers are purged soon after the next start. Each is also read from the
-   * environment (PURGE_HANDOFF_SECONDS, PURGE_LEASE_SECONDS) when set there.
+   * environment (PURGE_HANDOFF_SECONDS, PURGE_LEASE_SECONDS, PURGE_STRAGGLER_SECONDS) when set there.
    */
   schedule?: LocalSchedule;
 };
@@ -43,14 +44,16 @@ export type LocalStackOptions = {
 export type LocalSchedule = {
   /** How often the scheduled functions run (they also run once at start); 0 turns the timer off. @default 5000 */
   everyMs?: number;
-  /** @default 10 */
+  /** @default 30 */
   purgeHandoffSeconds?: number;
   /** @default 30 */
   purgeLeaseSeconds?: number;
+  /** @default 30 (the cloud's) */
+  purgeStragglerSeconds?: number;
 };
 
-/** The local runner's purge driver: a killed run's leftovers are purged within about 35 s of the next start. */
-const LOCAL_SCHEDULE = { everyMs: 5000, purgeHandoffSeconds: 10, purgeLeaseSeconds: 30 } as const;
+/** The local runner's purge driver: what a killed run left owed is settled within about 35 s of the next start. */
+const LOCAL_SCHEDULE = { everyMs: 5000, purgeHandoffSeconds: 30, purgeLeaseSeconds: 30, purgeStragglerSeconds: PURGE_SWEEP.stragglerSeconds } as const;
 
 export type LocalStack = {
   url: string;
@@ -146,6 +149,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     [ENV.purgeHandoffSeconds]: String(options.schedule?.purgeHandoffSeconds ?? process.env[ENV.purgeHandoffSeconds] ?? LOCAL_SCHEDULE.purgeHandoffSeconds),
     [ENV.purgeLeaseSeconds]: String(options.schedule?.purgeLeaseSeconds ?? process.env[ENV.purgeLeaseSeconds] ?? LOCAL_SCHEDULE.purgeLeaseSeconds),
+    [ENV.purgeStragglerSeconds]: String(options.schedule?.purgeStragglerSeconds ?? process.env[ENV.purgeStragglerSeconds] ?? LOCAL_SCHEDULE.purgeStragglerSeconds),
   });
 
   // The functions' shared clients (built here, from the environment just set, and reused by every handler).

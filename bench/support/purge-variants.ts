@@ -64,7 +64,7 @@ export const purgeWithVariant = async (
           deleted += progress.deleted;
           if (!progress.done) throw new Error(`purge of ${target.conversationID} stopped early`);
         }
-        await purger.markPurged(userID, target.conversationID, target.clearSeq);
+        await purger.markPurged(userID, target.conversationID, target.clearSeq, new Date().toISOString());
       }),
     ),
   );
@@ -112,7 +112,7 @@ export const purgeAcrossConversations = async (
   const all = found.flat();
   const result = await batchWrite(client, all.map((Key) => ({ DeleteRequest: { Key } })), { tableName, deadline: Date.now() + 60_000, concurrency: options.chunks });
   if (result.failed.length > 0) throw new Error(`${result.failed.length} deletes failed`);
-  await Promise.all(targets.map((t) => limit(() => purger.markPurged(userID, t.conversationID, t.clearSeq))));
+  await Promise.all(targets.map((t) => limit(() => purger.markPurged(userID, t.conversationID, t.clearSeq, new Date().toISOString()))));
   return all.length;
 };
 
@@ -137,7 +137,7 @@ export const purgeBlindRange = async (
   if (options.mark) {
     const purger = new DynamoHistoryPurger(client, tableName);
     const limit = pLimit(32);
-    await Promise.all(targets.map((t) => limit(() => purger.markPurged(userID, t.conversationID, t.clearSeq))));
+    await Promise.all(targets.map((t) => limit(() => purger.markPurged(userID, t.conversationID, t.clearSeq, new Date().toISOString()))));
   }
   return requests.length;
 };

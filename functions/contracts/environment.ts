@@ -23,6 +23,8 @@ export const ENV = {
   purgeHandoffSeconds: 'PURGE_HANDOFF_SECONDS',
   /** Seconds the sweeper leases a pending purge it re-drives. @default PURGE_SWEEP.leaseSeconds */
   purgeLeaseSeconds: 'PURGE_LEASE_SECONDS',
+  /** Seconds after a clear during which a copy it covers may still land. @default PURGE_SWEEP.stragglerSeconds */
+  purgeStragglerSeconds: 'PURGE_STRAGGLER_SECONDS',
   /** Set by Lambda itself; the AWS clients use it (locally the runner sets it). */
   awsRegion: 'AWS_REGION',
   /** Local only: DynamoDB Local's URL. */

@@ -23,8 +23,11 @@ export const PENDING_PURGES_INDEX = { name: 'pendingPurges', partitionKey: 'purg
  * marks its conversation pending, due `handoffSeconds` later; the deletion's own event normally purges it well
  * before. The sweeper runs every `everySeconds`, re-drives every pending purge past its due time, and leases it
  * for `leaseSeconds` (the purge function's timeout) so a running purge is not driven twice.
+ * `stragglerSeconds`: how long after a clear a copy it covers can still land (a send that took its sequence before
+ * the clear and whose invocation was slow, or died before its conversation update): the messages function's
+ * timeout (29 s) and a second. Only a purge pass that started this long after the clear may close its debt.
  */
-export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, maxPerSweep: 500 } as const;
+export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, stragglerSeconds: 30, maxPerSweep: 500 } as const;
 
 /** The due time stored on a pending purge: ISO, so that string order is time order in the index. */
 export const purgeDueAt = (fromMs: number, afterSeconds: number): string => new Date(fromMs + afterSeconds * 1000).toISOString();

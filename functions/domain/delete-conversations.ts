@@ -158,7 +158,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
     if (!purgeInline) return targets;
     try {
-      const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs });
+      const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs, passStartedAt: deletedAt });
       deps.observe?.('purgedInline', inline.messagesDeleted);
       return inline.remaining;
     } catch {

@@ -24,7 +24,8 @@ export const estimatePurgeSize = (targets: readonly PurgeTarget[]): number =>
 
 export const purgeHistory = async (
   purger: Pick<HistoryPurger, 'purgeRange' | 'markPurged'>,
-  input: { userID: string; targets: readonly PurgeTarget[]; deadline: number },
+  /** `passStartedAt`: when this pass began scanning (ISO), which decides whether it may close the purge's debt. */
+  input: { userID: string; targets: readonly PurgeTarget[]; deadline: number; passStartedAt: string },
 ): Promise<PurgeOutcome> => {
   const limit = pLimit(CONVERSATION_CONCURRENCY);
   const outcome: PurgeOutcome = { messagesDeleted: 0, completed: [], remaining: [] };
@@ -38,7 +39,7 @@ export const purgeHistory = async (
         const progress = await purger.purgeRange(input.userID, target, input.deadline);
         outcome.messagesDeleted += progress.deleted;
         if (progress.done) {
-          await purger.markPurged(input.userID, target.conversationID, target.clearSeq);
+          await purger.markPurged(input.userID, target.conversationID, target.clearSeq, input.passStartedAt);
           outcome.completed.push(target.conversationID);
         } else {
           outcome.remaining.push({ ...target, afterSeq: progress.afterSeq });

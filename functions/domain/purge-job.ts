@@ -26,7 +26,8 @@ export const runPurgeJob = async (
   // forged event cannot purge what the user still sees, nor record a purge point above the clear point.
   const stored = await deps.purger.readClearPoints(job.userID, job.targets.map((t) => t.conversationID));
   const targets = job.targets.map((t) => ({ ...t, clearSeq: Math.min(t.clearSeq, stored.get(t.conversationID) ?? 0) }));
-  const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets, deadline });
+  // A continuation resumes the pass its job began at `requestedAt`.
+  const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets, deadline, passStartedAt: job.requestedAt });
   const messagesDeleted = job.messagesDeleted + outcome.messagesDeleted;
   if (outcome.remaining.length > 0) {
     const moved = outcome.messagesDeleted > 0 || outcome.remaining.some((t) => job.targets.find((o) => o.conversationID === t.conversationID)?.afterSeq !== t.afterSeq);

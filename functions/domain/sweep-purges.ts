@@ -3,7 +3,9 @@
  * in the very write that hides the history (the tombstone), and publishes the purge's event. If that event is lost
  * (a crash before it was published, a dead-lettered event, a purge that crashed for good), the mark remains: every
  * sweep re-drives each purge whose due time has passed, leasing it first so that a purge running from the sweep is
- * not driven twice. A purge leaves the list when it reaches the stored clear point (HistoryPurger.markPurged).
+ * not driven twice. A purge leaves the list when a pass that began after the clear's straggler window reaches the
+ * stored clear point (HistoryPurger.markPurged), so every sweep pass scans from the start of the history: a copy
+ * that landed behind an earlier pass's cursor is found too (a key range already purged costs nothing to read).
  * docs/reliability.md states the bound: hand-off or lease, plus one sweep interval, plus the purge's own time.
  */
 import { DETAIL_TYPES, type HistoryPurgeRequestedDetail } from '#contracts/events.js';
@@ -21,8 +23,6 @@ export type SweepOptions = {
 export type SweepOutcome = {
   /** Pending purges past their due time. */
   due: number;
-  /** Of those, already done (their mark was stale) and taken off the list. */
-  settled: number;
   /** Of those, leased and handed to the purge function again. */
   redriven: number;
 };
@@ -36,14 +36,10 @@ export const sweepPendingPurges = async (
 ): Promise<SweepOutcome> => {
   const now = deps.clock.now();
   const due = await deps.pending.listDue(now, options.maxPerSweep);
-  const done = due.filter((p) => p.purgedSeq >= p.clearSeq);
-  const owed = due.filter((p) => p.purgedSeq < p.clearSeq);
-  await Promise.all(done.map((p) => deps.pending.settle(p)));
-
   const until = new Date(now.getTime() + options.leaseSeconds * 1000).toISOString();
-  const leased = (await Promise.all(owed.map(async (p) => ((await deps.pending.lease(p, until)) ? p : null)))).filter((p): p is PendingPurge => p !== null);
+  const leased = (await Promise.all(due.map(async (p) => ((await deps.pending.lease(p, until)) ? p : null)))).filter((p): p is PendingPurge => p !== null);
 
-  // One event per deletion and user, as the deletion itself would have published it, from the stored purge point.
+  // One event per deletion and user, as the deletion itself would have published it; each pass from the start.
   const jobs = new Map<string, PendingPurge[]>();
   for (const p of leased) {
     const job = `${p.userID}\u0000${p.deletionID}`;
@@ -56,7 +52,7 @@ export const sweepPendingPurges = async (
       const detail: HistoryPurgeRequestedDetail = {
         deletionID: part[0]!.deletionID,
         userID: part[0]!.userID,
-        targets: part.map((p) => ({ conversationID: p.conversationID, clearSeq: p.clearSeq, afterSeq: p.purgedSeq })),
+        targets: part.map((p) => ({ conversationID: p.conversationID, clearSeq: p.clearSeq, afterSeq: 0 })),
         conversationIDList: part.map((p) => p.conversationID),
         messagesDeleted: 0,
         attempt: 0,
@@ -67,5 +63,5 @@ export const sweepPendingPurges = async (
   }
   // If this fails, the leases run out and the next sweeps try again: nothing leaves the list unpurged.
   if (events.length > 0) await deps.events.publish(events);
-  return { due: due.length, settled: done.length, redriven: leased.length };
+  return { due: due.length, redriven: leased.length };
 };

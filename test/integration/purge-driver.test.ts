@@ -22,12 +22,15 @@ import { eventually } from '../support/websocket.js';
 describe('a clear whose purge event never went out', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    // The sweeper may step in one second after a clear (the cloud waits a minute; the local runner 10 s).
+    // The sweeper may step in one second after a clear, and a copy may land up to a second after it (the cloud:
+    // a minute and 30 s).
     process.env[ENV.purgeHandoffSeconds] = '1';
+    process.env[ENV.purgeStragglerSeconds] = '1';
     stack = await startTestStack();
   });
   afterAll(async () => {
     delete process.env[ENV.purgeHandoffSeconds];
+    delete process.env[ENV.purgeStragglerSeconds];
     await stack?.stop();
   });
 
@@ -75,7 +78,50 @@ describe('a clear whose purge event never went out', () => {
     expect(purged.map((e) => e.detail)).toEqual([expect.objectContaining({ conversationIDList: [`C2C${bob}`], messagesDeleted: 600 })]);
     expect(await asBob.get(`/v1/conversations/C2C${alice}/messages?limit=1`)).toMatchObject({ status: 200 });
     expect(await storedCopies(bob, `C2C${alice}`)).toBe(601);
-  });
+  }, 120_000);
+
+  it('purges a copy that landed behind the purge, from a send that died before its conversation update', async () => {
+    // Prepare: Bob's message has its sequence; its copies are held until Alice's clear has purged, then its
+    // conversation updates fail (as if its invocation died there), so nothing would ever delete Alice's copy.
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [asAlice, asBob] = [await stack.as(alice), await stack.as(bob)];
+    await send(asBob, `C2C${alice}`, 'first');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const held = new Promise<void>((r) => (reached = r));
+    const remove = stack.intercept(async (call) => {
+      if (call.functionName !== 'messages') return;
+      if (call.commandName === 'BatchWriteItemCommand') {
+        reached();
+        await released;
+      }
+      if (call.commandName === 'UpdateItemCommand' && String((call.input.Key as { sk?: string } | undefined)?.sk).startsWith(keys.conversationSortPrefix)) throw new Error('invocation died (simulated)');
+    });
+    const sending = asBob.post('/v1/messages', { conversationID: `C2C${alice}`, text: 'straggler' });
+    await held;
+
+    // Act: the clear covers the straggler's sequence and purges inline; then the straggler's copies land.
+    const clearing = await asAlice.post('/v1/conversations/delete', `C2C${bob}`);
+    expect(clearing.body.data, JSON.stringify(clearing.body)).toMatchObject({ historyPurge: 'complete' });
+    release();
+    expect((await sending).status).toBeGreaterThanOrEqual(500);
+    remove();
+    expect(await storedCopies(alice, `C2C${bob}`)).toBe(1);
+
+    // Assess: the sweep's verification pass (after the straggler window) finds and deletes it, then closes the debt.
+    await eventually(
+      async () => {
+        await stack.runScheduled();
+        await stack.bus.drain();
+        return (await storedCopies(alice, `C2C${bob}`)) === 0 && (await conversationItem(alice, `C2C${bob}`))?.[PENDING_PURGES_INDEX.partitionKey] === undefined;
+      },
+      'the straggler is purged and the debt closed',
+      20_000,
+    );
+    expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual([]);
+    expect(await storedCopies(bob, `C2C${alice}`)).toBe(2);
+  }, 60_000);
 });
 
 describe('the sweep', () => {
@@ -95,7 +141,7 @@ describe('the sweep', () => {
   });
   afterAll(() => client?.destroy());
 
-  const markPending = (userID: string, conversationID: string, points: { clearSeq: number; purgedSeq: number }, dueAt: number) =>
+  const markPending = (userID: string, conversationID: string, points: { clearSeq: number; purgedSeq: number }, dueAt: number, clearedAt = dueAt - 60_000) =>
     client.send(
       new PutCommand({
         TableName: tableName,
@@ -107,12 +153,13 @@ describe('the sweep', () => {
           [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(userID),
           [PENDING_PURGES_INDEX.sortKey]: new Date(dueAt).toISOString(),
           purgeDeletionID: 'd-1',
+          purgeClearedAt: new Date(clearedAt).toISOString(),
         },
       }),
     );
   const stored = async (userID: string, conversationID: string) => (await client.send(new GetCommand({ TableName: tableName, Key: keys.conversation(userID, conversationID), ConsistentRead: true }))).Item;
 
-  it('drives an overdue purge once per lease, from the stored purge point, and leaves one not yet due alone', async () => {
+  it('drives an overdue purge once per lease, and leaves one not yet due alone', async () => {
     // Prepare
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     await markPending(alice, 'C2Cx', { clearSeq: 9, purgedSeq: 4 }, t0 - 1000);
@@ -120,31 +167,33 @@ describe('the sweep', () => {
     published.length = 0;
 
     // Act + Assess: due now, leased, re-driven with its cursor; the next sweeps leave it until the lease ends.
-    expect(await sweepAt(t0)).toEqual({ due: 1, settled: 0, redriven: 1 });
+    expect(await sweepAt(t0)).toEqual({ due: 1, redriven: 1 });
+    // From the start of the history: a copy that landed behind an earlier pass's cursor is found too.
     expect(published.map((e) => e.detail)).toEqual([
-      expect.objectContaining({ deletionID: 'd-1', userID: alice, targets: [{ conversationID: 'C2Cx', clearSeq: 9, afterSeq: 4 }], attempt: 0 }),
+      expect.objectContaining({ deletionID: 'd-1', userID: alice, targets: [{ conversationID: 'C2Cx', clearSeq: 9, afterSeq: 0 }], attempt: 0 }),
     ]);
-    expect(await sweepAt(t0 + 1000)).toEqual({ due: 0, settled: 0, redriven: 0 });
-    expect(await sweepAt(t0 + 301_000)).toEqual({ due: 2, settled: 0, redriven: 2 });
+    expect(await sweepAt(t0 + 1000)).toEqual({ due: 0, redriven: 0 });
+    expect(await sweepAt(t0 + 301_000)).toEqual({ due: 2, redriven: 2 });
     expect(published).toHaveLength(3);
   });
 
-  it('takes a purge that is already done off the list, but not one a newer clear made owed again', async () => {
-    // Prepare: one mark is stale (purged up to the clear point); the other's clear point rose after its purge.
+  it('closes a debt only from a pass begun after the straggler window, and never one a newer clear reopened', async () => {
+    // Prepare: cleared at t0 (straggler window 30 s); the other's clear point rose to 8 after a purge to 5 began.
     const alice = uniqueUser('alice');
-    await markPending(alice, 'C2Cdone', { clearSeq: 5, purgedSeq: 5 }, t0 - 1000);
-    await markPending(alice, 'C2Cagain', { clearSeq: 8, purgedSeq: 5 }, t0 - 1000);
-    const purger = new DynamoHistoryPurger(client, tableName);
+    await markPending(alice, 'C2Crecent', { clearSeq: 5, purgedSeq: 0 }, t0 + 60_000, t0);
+    await markPending(alice, 'C2Cagain', { clearSeq: 8, purgedSeq: 0 }, t0 + 60_000, t0);
+    const purger = new DynamoHistoryPurger(client, tableName, { stragglerSeconds: 30 });
+    const at = (ms: number) => new Date(ms).toISOString();
 
-    // Act: the sweep settles the stale one; a purge run that reached only the older clear point keeps the other owed.
-    await purger.markPurged(alice, 'C2Cagain', 5);
-    const outcome = await sweepAt(t0 + 2_000_000);
-
-    // Assess
-    expect(outcome.settled).toBeGreaterThanOrEqual(1);
-    expect((await stored(alice, 'C2Cdone'))?.[PENDING_PURGES_INDEX.partitionKey]).toBeUndefined();
-    expect((await stored(alice, 'C2Cagain'))?.[PENDING_PURGES_INDEX.partitionKey]).toBe(pendingPurgeShard(alice));
-    await purger.markPurged(alice, 'C2Cagain', 8);
+    // Act + Assess: a pass begun 5 s after the clear records its progress but keeps the debt; one begun 31 s after closes it.
+    await purger.markPurged(alice, 'C2Crecent', 5, at(t0 + 5_000));
+    expect(await stored(alice, 'C2Crecent')).toMatchObject({ purgedSeq: 5, [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(alice) });
+    await purger.markPurged(alice, 'C2Crecent', 5, at(t0 + 31_000));
+    expect((await stored(alice, 'C2Crecent'))?.[PENDING_PURGES_INDEX.partitionKey]).toBeUndefined();
+    // A pass that reached only the older clear point keeps the newer debt, however late it began.
+    await purger.markPurged(alice, 'C2Cagain', 5, at(t0 + 31_000));
+    expect(await stored(alice, 'C2Cagain')).toMatchObject({ purgedSeq: 5, [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(alice) });
+    await purger.markPurged(alice, 'C2Cagain', 8, at(t0 + 31_000));
     expect(await stored(alice, 'C2Cagain')).toMatchObject({ purgedSeq: 8 });
     expect((await stored(alice, 'C2Cagain'))?.[PENDING_PURGES_INDEX.partitionKey]).toBeUndefined();
   });

@@ -25,9 +25,11 @@ const MESSAGES = 120;
 /** The purge driver's local times, short so that each crash converges in seconds. */
 const HANDOFF_SECONDS = 2;
 const LEASE_SECONDS = 4;
+/** A copy a clear covers may land up to this long after it (the cloud: 30 s, the messages function's timeout). */
+const STRAGGLER_SECONDS = 3;
 const SWEEP_EVERY_MS = 1000;
-/** What the bound promises here: lease + one sweep interval + the purge's own time (well under a second for 720 copies). */
-const BOUND_MS = (LEASE_SECONDS + 1) * 1000 + SWEEP_EVERY_MS + 10_000;
+/** What the bound promises here: the straggler window or a lease, one sweep interval, the purge's own time (well under a second for 720 copies). */
+const BOUND_MS = (Math.max(STRAGGLER_SECONDS, LEASE_SECONDS) + 1) * 1000 + SWEEP_EVERY_MS + 10_000;
 
 const tableName = `crash${randomUUID().slice(0, 8)}`;
 let db: DynamoDBDocumentClient;
@@ -38,7 +40,7 @@ afterAll(() => db?.destroy());
 
 type Runner = { url: string; exited: Promise<number | null>; output: () => string; kill: () => void };
 
-/** `defaults`: npm start's own purge-driver times (10 s hand-off, 30 s lease, a sweep every 5 s). */
+/** `defaults`: npm start's own purge-driver times (30 s hand-off, lease and straggler window, a sweep every 5 s). */
 const startRunner = async (crashAt?: string, options: { defaults?: boolean } = {}): Promise<Runner> => {
   const port = await freePort();
   const child = spawn(process.execPath, [TSX, 'local/start.ts', '--in-memory'], {
@@ -49,7 +51,12 @@ const startRunner = async (crashAt?: string, options: { defaults?: boolean } = {
       LOCAL_TABLE_NAME: tableName,
       ...(options.defaults
         ? {}
-        : { [ENV.purgeHandoffSeconds]: String(HANDOFF_SECONDS), [ENV.purgeLeaseSeconds]: String(LEASE_SECONDS), LOCAL_SCHEDULE_EVERY_MS: String(SWEEP_EVERY_MS) }),
+        : {
+            [ENV.purgeHandoffSeconds]: String(HANDOFF_SECONDS),
+            [ENV.purgeLeaseSeconds]: String(LEASE_SECONDS),
+            [ENV.purgeStragglerSeconds]: String(STRAGGLER_SECONDS),
+            LOCAL_SCHEDULE_EVERY_MS: String(SWEEP_EVERY_MS),
+          }),
       ...(crashAt ? { LOCAL_CRASH_AT: crashAt } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

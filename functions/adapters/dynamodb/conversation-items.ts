@@ -26,6 +26,7 @@ export type ConversationItem = {
   purgeShard?: string;
   purgeDueAt?: string;
   purgeDeletionID?: string;
+  purgeClearedAt?: string;
 };
 
 export const isLive = (item: ConversationItem | undefined): boolean => item?.[CONVERSATIONS_BY_TIME_INDEX.sortKey] !== undefined;

@@ -118,7 +118,8 @@ export class DynamoDeletionRepository implements DeletionRepository {
     for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
       const set = setClause({
         ...tombstoneFields({ ...tombstone, clearSeq, deletedSeq }),
-        ...(tombstone.purgeOwedTo ? { [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(userID), purgeDeletionID: tombstone.purgeOwedTo } : {}),
+        // The latest clear owed: copies it covers may land until some time after it (PURGE_SWEEP.stragglerSeconds).
+        ...(tombstone.purgeOwedTo ? { [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(userID), purgeDeletionID: tombstone.purgeOwedTo, purgeClearedAt: tombstone.deletedAt } : {}),
       });
       const remove = LIVE_ATTRIBUTES.map((_, i) => `#r${i}`);
       try {

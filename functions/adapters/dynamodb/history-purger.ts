@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PurgeTarget } from '#contracts/events.js';
-import { ENV, requireEnv } from '#contracts/environment.js';
-import { keys, PENDING_PURGES_INDEX, seqFromKey, seqKey } from '#contracts/table.js';
+import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
+import { keys, PENDING_PURGES_INDEX, PURGE_SWEEP, seqFromKey, seqKey } from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
@@ -15,6 +15,8 @@ import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
   /** Keys read per Query page. @default 1000 */
   pageSize?: number;
+  /** @default PURGE_SWEEP.stragglerSeconds */
+  stragglerSeconds?: number;
 };
 
 export class DynamoHistoryPurger implements HistoryPurger {
@@ -76,19 +78,24 @@ export class DynamoHistoryPurger implements HistoryPurger {
     return new Map(conversationIDs.map((id, i) => [id, (found.get(keyString(conversationKeys[i]!))?.clearSeq as number | undefined) ?? 0]));
   }
 
-  public async markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void> {
+  public async markPurged(userID: string, conversationID: string, clearSeq: number, passStartedAt: string): Promise<void> {
     const key = keys.conversation(userID, conversationID);
     const names = { '#shard': PENDING_PURGES_INDEX.partitionKey, '#due': PENDING_PURGES_INDEX.sortKey };
+    const stragglerMs = (this.options.stragglerSeconds ?? PURGE_SWEEP.stragglerSeconds) * 1000;
+    const clearedBefore = new Date(Date.parse(passStartedAt) - stragglerMs).toISOString();
     try {
-      // Usually the purge reached the stored clear point: record it and leave the pending-purges index in one write.
+      // The purge reached the stored clear point in a pass begun once no copy the clear covers could still land:
+      // record it and leave the pending-purges index in one write.
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET purgedSeq = :seq REMOVE #shard, #due, purgeDeletionID',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)',
+          UpdateExpression: 'SET purgedSeq = :seq REMOVE #shard, #due, purgeDeletionID, purgeClearedAt',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)' +
+            ' AND (attribute_not_exists(purgeClearedAt) OR purgeClearedAt <= :clearedBefore)',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':seq': clearSeq },
+          ExpressionAttributeValues: { ':seq': clearSeq, ':clearedBefore': clearedBefore },
         }),
       );
       return;
@@ -96,7 +103,8 @@ export class DynamoHistoryPurger implements HistoryPurger {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     try {
-      // A newer clear raised the clear point meanwhile: that purge is still owed, so the item stays pending.
+      // A newer clear raised the clear point meanwhile (that purge is still owed), or the pass began too soon after the
+      // clear to rule out a straggler: the item stays pending, and the sweeper verifies it once more.
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -113,11 +121,15 @@ export class DynamoHistoryPurger implements HistoryPurger {
 }
 
 export const historyPurger = defineAdapter<HistoryPurger>({
-  env: [ENV.tableName],
+  env: [ENV.tableName, ENV.purgeStragglerSeconds],
   methods: {
     purgeRange: { table: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] },
     markPurged: { table: ['dynamodb:UpdateItem'] },
     readClearPoints: { table: ['dynamodb:BatchGetItem'] },
   },
-  build: () => new DynamoHistoryPurger(documentClient(), requireEnv(ENV.tableName), { onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n) }),
+  build: () =>
+    new DynamoHistoryPurger(documentClient(), requireEnv(ENV.tableName), {
+      onRetry: (n) => metrics.addMetric(METRIC.batchRetries, MetricUnit.Count, n),
+      stragglerSeconds: optionalSecondsEnv(ENV.purgeStragglerSeconds, PURGE_SWEEP.stragglerSeconds),
+    }),
 });

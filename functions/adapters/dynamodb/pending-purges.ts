@@ -63,23 +63,6 @@ export class DynamoPendingPurges implements PendingPurges {
       throw error;
     }
   }
-
-  public async settle(purge: PendingPurge): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.conversation(purge.userID, purge.conversationID),
-          UpdateExpression: 'REMOVE #shard, #due, purgeDeletionID',
-          // Only if still done: a clear since the listing raised the clear point, and that purge is owed.
-          ConditionExpression: 'purgedSeq >= clearSeq',
-          ExpressionAttributeNames: NAMES,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
 }
 
 export const pendingPurges = defineAdapter<PendingPurges>({
@@ -87,7 +70,6 @@ export const pendingPurges = defineAdapter<PendingPurges>({
   methods: {
     listDue: { pendingPurgesIndex: ['dynamodb:Query'] },
     lease: { table: ['dynamodb:UpdateItem'] },
-    settle: { table: ['dynamodb:UpdateItem'] },
   },
   build: () => new DynamoPendingPurges(documentClient(), requireEnv(ENV.tableName)),
 });

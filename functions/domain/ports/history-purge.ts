@@ -12,8 +12,12 @@ export type PurgeProgress = {
 export interface HistoryPurger {
   /** Deletes the user's copies in (target.afterSeq, target.clearSeq] until done or the deadline. */
   purgeRange(userID: string, target: PurgeTarget, deadline: number): Promise<PurgeProgress>;
-  /** Records that everything up to clearSeq is gone (used to size later purges). */
-  markPurged(userID: string, conversationID: string, clearSeq: number): Promise<void>;
+  /**
+   * Records that everything up to clearSeq is gone (used to size later purges). The conversation leaves the pending
+   * purges only if this pass (started at `passStartedAt`, ISO) began after every copy the clear covers could land;
+   * otherwise the sweeper verifies it once more later.
+   */
+  markPurged(userID: string, conversationID: string, clearSeq: number, passStartedAt: string): Promise<void>;
   /** Each conversation's stored clear point (0: none), read consistently: the limit of any purge. */
   readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, number>>;
 }

@@ -17,6 +17,4 @@ export interface PendingPurges {
   listDue(now: Date, limit: number): Promise<PendingPurge[]>;
   /** Moves the due time to `until`, unless another sweeper took it since it was listed: then false. */
   lease(purge: PendingPurge, until: string): Promise<boolean>;
-  /** Takes a purge that is already done (`purgedSeq >= clearSeq`) off the list. */
-  settle(purge: PendingPurge): Promise<void>;
 }
