@@ -66,6 +66,8 @@ type FuzzRequest = {
   malformedHttp?: boolean;
   /** For upgrades: whether the handshake, token and device ID are all good, so the socket must open. */
   acceptable?: boolean;
+  /** For upgrades: bytes the device sends once the socket is open (frames, good or broken). */
+  afterOpen?: Uint8Array;
 };
 
 /** Placeholder for a connection ID that is open when the request is sent. */
@@ -144,7 +146,7 @@ const serialize = (request: FuzzRequest, host: string): Buffer => {
 };
 
 /** Sends the bytes on a fresh connection and waits for the whole answer, a reset, or the deadline. */
-const exchange = (port: number, bytes: Buffer): Promise<Outcome> =>
+const exchange = (port: number, bytes: Buffer, afterOpen?: Uint8Array): Promise<Outcome> =>
   new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let settled = false;
@@ -159,13 +161,21 @@ const exchange = (port: number, bytes: Buffer): Promise<Outcome> =>
     const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      // An open WebSocket stays open: its 101 is the whole answer (closing it runs $disconnect).
+      // An open WebSocket stays open: its 101 is the whole answer (closing it runs $disconnect), after the frames
+      // the request sends once open, if any, have had a moment to arrive.
       const answer = parseAnswer(Buffer.concat(chunks), false);
-      if (answer?.status === 101) settle({ kind: 'answer', answer });
+      if (answer?.status !== 101 || opened) return;
+      opened = true;
+      if (!afterOpen) return settle({ kind: 'answer', answer });
+      socket.write(afterOpen);
+      setTimeout(() => settle({ kind: 'answer', answer }), 100);
     });
+    let opened = false;
     socket.on('error', (error: NodeJS.ErrnoException) => settle({ kind: 'reset', detail: `${error.code ?? error.message} after ${Buffer.concat(chunks).length} bytes` }));
     socket.on('close', () => {
       const answer = parseAnswer(Buffer.concat(chunks), true);
+      // The server may close a socket it opened (a bad frame): the answer was its 101.
+      if (answer?.status === 101) return settle({ kind: 'answer', answer });
       settle(answer ? { kind: 'answer', answer } : { kind: 'reset', detail: `closed after ${Buffer.concat(chunks).length} bytes without a complete answer` });
     });
   });
@@ -690,8 +700,9 @@ const upgradeRequest = (): fc.Arbitrary<FuzzRequest> =>
         )],
       ),
       fc.boolean(),
+      framesAfterOpen,
     )
-    .map(([path, token, device, handshake, withBody]) => {
+    .map(([path, token, device, handshake, withBody, frames]) => {
       const query = [...token.query, ...device.query].join('&');
       return {
         endpoint: 'upgrade',
@@ -699,9 +710,33 @@ const upgradeRequest = (): fc.Arbitrary<FuzzRequest> =>
         target: `${path.path}${query ? `?${query}` : ''}`,
         headers: [['Connection', 'Upgrade'], ...handshake.headers],
         ...(withBody && handshake.method === 'POST' ? { body: 'x'.repeat(10_000) } : {}),
+        ...(frames ? { afterOpen: frames } : {}),
         acceptable: path.good && token.good && device.good && handshake.good,
       };
     });
+
+/** A client frame (RFC 6455, section 5.2), masked as a client's must be unless `masked` is false. */
+const frame = (opcode: number, payload: Uint8Array, { masked = true, announced = payload.length } = {}): Uint8Array => {
+  const length = announced < 126 ? [announced] : announced < 65_536 ? [126, announced >> 8, announced & 0xff] : [127, 0, 0, 0, 0, (announced >>> 24) & 0xff, (announced >> 16) & 0xff, (announced >> 8) & 0xff, announced & 0xff];
+  const mask = [0x12, 0x34, 0x56, 0x78];
+  const body = masked ? payload.map((b, i) => b ^ mask[i % 4]!) : payload;
+  return Uint8Array.from([0x80 | opcode, (masked ? 0x80 : 0) | length[0]!, ...length.slice(1), ...(masked ? mask : []), ...body]);
+};
+
+/** What a device may send once its socket is open: nothing, messages (the API routes none), or broken frames. */
+const framesAfterOpen = weighted<Uint8Array | undefined>(
+  [6, fc.constant(undefined)],
+  [2, fc.string({ maxLength: 50 }).map((text) => frame(0x1, Buffer.from(text)))],
+  [1, fc.constantFrom(
+    frame(0x1, Buffer.from('unmasked'), { masked: false }),
+    frame(0x2, new Uint8Array(8), { announced: 200 * 1024 }),
+    frame(0x1, Uint8Array.from([0xc3, 0x28])),
+    frame(0x3, new Uint8Array(2)),
+    frame(0x8, Uint8Array.from([0x03, 0xe8])),
+    frame(0x9, new Uint8Array(200)),
+  )],
+  [1, fc.uint8Array({ minLength: 1, maxLength: 64 })],
+);
 
 /** The runner's token endpoint. */
 const tokenRequest = (): fc.Arbitrary<FuzzRequest> =>
@@ -791,7 +826,8 @@ const described = (request: FuzzRequest): FuzzRequest =>
     [fc.toStringMethod]: () => {
       const text = request.raw ?? `${request.method} ${request.target}\n${request.headers.map(([n, v]) => `${n}: ${v.length > 200 ? `${v.slice(0, 200)}… (${v.length} chars)` : v}`).join('\n')}`;
       const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
-      return JSON.stringify(`${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}${body ? `\n\n${body.length > 500 ? `${body.slice(0, 500)}… (${body.length} chars)` : body}` : ''}`);
+      const frames = request.afterOpen ? `\n\nonce open: ${Buffer.from(request.afterOpen).toString('hex').slice(0, 200)}` : '';
+      return JSON.stringify(`${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}${body ? `\n\n${body.length > 500 ? `${body.slice(0, 500)}… (${body.length} chars)` : body}` : ''}${frames}`);
     },
   });
 
@@ -823,7 +859,7 @@ describe('hostile input', () => {
 
     /** Sends one request and says what is wrong with its outcome, if anything. */
     const check = async (request: FuzzRequest): Promise<string | undefined> => {
-      const outcome = await exchange(stack.port, await resolve(request));
+      const outcome = await exchange(stack.port, await resolve(request), request.afterOpen);
       counts.requests++;
       counts.byEndpoint[request.endpoint] = (counts.byEndpoint[request.endpoint] ?? 0) + 1;
       if (outcome.kind === 'hang') {
