@@ -16,7 +16,7 @@
  * `LONG_PROOFS=1` runs 1,000 deletions (CI does); `npm test` alone runs 150. `FAULT_SEED=<n>` replays a run.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batchWrite } from '#adapters/dynamodb/batch-writer.js';
 import { createDocumentClient } from '#adapters/dynamodb/client.js';

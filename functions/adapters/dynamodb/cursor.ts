@@ -16,7 +16,9 @@ export const decodeCursor = (
   const k = decodeOpaque(cursor);
   if (!k) throw invalid();
   const wanted = ['pk', 'sk', ...(expect.extraStringKeys ?? [])];
-  const isKeyString = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
+  // DynamoDB's limit on a sort key (and an index key) is 1,024 bytes of UTF-8, not characters: a forged key past it
+  // would be refused by DynamoDB itself, a 500 here.
+  const isKeyString = (v: unknown) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= 1024;
   if (Object.keys(k).length !== wanted.length || !wanted.every((name) => isKeyString(k[name]))) throw invalid();
   if (k.pk !== expect.pk || !(k.sk as string).startsWith(expect.skPrefix)) throw invalid();
   return k as Record<string, string>;
