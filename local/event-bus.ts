@@ -30,8 +30,14 @@ export class LocalEventBus {
 
   public constructor(
     private readonly targets: BusTarget[],
-    private readonly options: { maxAttempts?: number; log?: (message: string, extra?: unknown) => void } = {},
+    private readonly options: { maxAttempts?: number; log?: (message: string, extra?: unknown) => void; name?: string } = {},
   ) {}
+
+  /** This bus's own events only: an entry for another bus (or none named: the default bus) goes nowhere in the cloud. */
+  private isThisBus(name: string | undefined): boolean {
+    if (this.options.name === undefined) return true;
+    return name === this.options.name || (name?.startsWith('arn:') === true && name.endsWith(`:event-bus/${this.options.name}`));
+  }
 
   public onEvent(listener: (event: BusEvent) => void): () => void {
     this.listeners.add(listener);
@@ -41,6 +47,9 @@ export class LocalEventBus {
   /** The PutEvents API: accepts entries, answers at once, delivers in the background. */
   public putEvents(entries: PutEventsEntry[]): { FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] } {
     const results = entries.map((entry) => {
+      if (!this.isThisBus(entry.EventBusName)) {
+        return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${entry.EventBusName ?? 'default'} does not exist here: the service's bus is ${this.options.name}` };
+      }
       let detail: unknown;
       try {
         detail = JSON.parse(entry.Detail ?? '');

@@ -115,7 +115,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     pattern: RULE_PATTERNS[t.rule],
     invoke: (event) => invoke(t.function, event, { timeoutMs: 5 * 60_000 }),
   }));
-  const bus = new LocalEventBus(targets, { log });
+  const bus = new LocalEventBus(targets, { log, name: EVENT_BUS_NAME });
   const auth = LocalAuth.create(options.dataDir ? join(options.dataDir, 'local-signing-key') : undefined);
   // The emulated AWS endpoints answer only the functions of this runner, which send this key.
   const awsKey = randomBytes(24).toString('base64url');

@@ -4,6 +4,7 @@
  * its own bodies, so the service's integration tests assert only the statuses; these bodies are the local runner's.
  */
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ERROR_CODES } from '#contracts/errors.js';
@@ -256,9 +257,36 @@ describe('the emulated AWS endpoints refuse in AWS\'s shape, as the SDK reads it
 });
 
 describe('closed to everyone but its own functions', () => {
-  it('listens on the loopback interface only', () => {
+  it('listens on the loopback interface only: from any other address of this machine, nothing answers', async () => {
     expect(stack.url).toMatch(/^http:\/\/localhost:/);
     expect(stack.listenAddress).toBe('127.0.0.1');
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((i): i is NonNullable<typeof i> => i !== undefined && !i.internal && i.family === 'IPv4')
+      .map((i) => i.address);
+    for (const address of others) {
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect(stack.port, address);
+        socket.once('connect', () => (socket.destroy(), resolve('connected')));
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+      expect(refused, address).toBe('ECONNREFUSED');
+    }
+  });
+
+  it('delivers only to its own bus: an entry for another bus fails as in the cloud, where it would be lost', async () => {
+    const before = stack.bus.history.length;
+    const entry = { Source: 'conversation-deletion-service', DetailType: 'ConversationsDeleted', Detail: '{}' };
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { ...stack.awsEndpointHeaders, 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ Entries: [{ ...entry, EventBusName: 'someone-elses-bus' }, entry] }),
+    });
+    expect(await response.json()).toEqual({
+      FailedEntryCount: 2,
+      Entries: [expect.objectContaining({ ErrorCode: 'ResourceNotFoundException' }), expect.objectContaining({ ErrorCode: 'ResourceNotFoundException' })],
+    });
+    expect(stack.bus.history.length).toBe(before);
   });
 
   it('refuses PutEvents without the runner\'s key: a forged purge event never reaches the bus', async () => {
