@@ -126,6 +126,8 @@ export const deleteConversationsObject = z.strictObject({
     ...new Map(refs.map((r) => [r.conversationID, r])).values(),
   ]),
   clearHistoryMessage: transformed(z.optional(booleanFlag('clearHistoryMessage')), (v) => v ?? CLEAR_HISTORY_BY_DEFAULT),
+  /** Answer what the deletion would do, change nothing, emit nothing. */
+  dryRun: transformed(z.optional(booleanFlag('dryRun')), (v) => v ?? false),
 });
 
 /**
@@ -138,7 +140,7 @@ export type DeletionForm = 'single' | 'list';
 export const deletionFormOfBody = (body: unknown): DeletionForm => (typeof body === 'string' ? 'single' : 'list');
 
 /** The whole body of `POST /v1/conversations/delete`: a conversation ID string, or the object form. */
-export type DeleteConversationsRequest = { form: DeletionForm; conversations: ConversationRef[]; clearHistoryMessage: boolean };
+export type DeleteConversationsRequest = { form: DeletionForm; conversations: ConversationRef[]; clearHistoryMessage: boolean; dryRun: boolean };
 
 const queryFlag = (field: string) =>
   transformed(z.enum(['true', 'false'], coded('INVALID_QUERY', (v) => `${field} must be true or false, not ${show(v)}`)), (v) => v === 'true');
@@ -159,6 +161,7 @@ export type PageQuery = z.infer<typeof pageQuery>;
 
 export const deleteOneQuery = z.strictObject({
   clearHistoryMessage: transformed(z.optional(queryFlag('clearHistoryMessage')), (v) => v ?? CLEAR_HISTORY_BY_DEFAULT),
+  dryRun: transformed(z.optional(queryFlag('dryRun')), (v) => v ?? false),
 });
 
 /**
@@ -193,8 +196,8 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
   if (typeof body === 'string') {
     // The string form is the object form with one ID and every option at its default.
     const ref = parseOrThrow(conversationIDSchema, body, 'body');
-    const { conversationIDList, clearHistoryMessage } = parseOrThrow(deleteConversationsObject, { conversationIDList: [ref.conversationID] }, 'body');
-    return { form: deletionFormOfBody(body), conversations: conversationIDList, clearHistoryMessage };
+    const { conversationIDList, clearHistoryMessage, dryRun } = parseOrThrow(deleteConversationsObject, { conversationIDList: [ref.conversationID] }, 'body');
+    return { form: deletionFormOfBody(body), conversations: conversationIDList, clearHistoryMessage, dryRun };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError(
@@ -203,7 +206,7 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
     );
   }
   const parsed = parseOrThrow(deleteConversationsObject, body, 'body');
-  return { form: deletionFormOfBody(body), conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage };
+  return { form: deletionFormOfBody(body), conversations: parsed.conversationIDList, clearHistoryMessage: parsed.clearHistoryMessage, dryRun: parsed.dryRun };
 };
 
 /**

@@ -2,7 +2,8 @@ import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } 
 import { conversationIDSchema, deleteOneQuery, parseDeleteConversationsBody, parseOrThrow } from '#contracts/api-schemas.js';
 import { parseOptionalHeader } from '#contracts/headers.js';
 import { type DeleteConversationsInput, type DeletionDeps, deleteConversations, deletionIDFor } from '#domain/delete-conversations.js';
-import { DELETION_ERRORS, deletionFormOf, presentDeletion } from '#middleware/deletion-presenter.js';
+import { previewDeletion } from '#domain/preview-deletion.js';
+import { DELETION_ERRORS, deletionFormOf, presentDeletion, presentPreview } from '#middleware/deletion-presenter.js';
 import { RequestInProgressError } from '#middleware/http-errors.js';
 import { httpHandler, headerOf, pathParameter, queryOf } from '#middleware/http-handler.js';
 import type { HttpContext, HttpEvent } from '#middleware/http-middlewares.js';
@@ -71,14 +72,21 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
   return outcome;
 };
 
+/** A dry run answers from the same read and changes nothing, so it needs no Idempotency-Key handling. */
+const preview = (context: HttpContext, request: Pick<DeleteConversationsInput, 'conversations' | 'clearHistoryMessage'>) =>
+  previewDeletion(deps, { userID: context.principal.userID, ...request });
+
 export const handler = httpHandler('delete-conversations', { errors: DELETION_ERRORS })({
   'POST /v1/conversations/delete': async (event, context) => {
-    const { form, ...request } = parseDeleteConversationsBody(context.body);
+    const { form, dryRun, ...request } = parseDeleteConversationsBody(context.body);
+    if (dryRun) return { data: presentPreview(form, await preview(context, request)) };
     return { data: presentDeletion(form, await run(event, context, request)) };
   },
   'DELETE /v1/conversations/{conversationID}': async (event, context) => {
     const conversation = parseOrThrow(conversationIDSchema, pathParameter(event, 'conversationID'), 'path.conversationID');
-    const { clearHistoryMessage } = parseOrThrow(deleteOneQuery, queryOf(event), 'query', 'INVALID_QUERY');
-    return { data: presentDeletion(deletionFormOf(event, context), await run(event, context, { conversations: [conversation], clearHistoryMessage })) };
+    const { clearHistoryMessage, dryRun } = parseOrThrow(deleteOneQuery, queryOf(event), 'query', 'INVALID_QUERY');
+    const request = { conversations: [conversation], clearHistoryMessage };
+    if (dryRun) return { data: presentPreview(deletionFormOf(event, context), await preview(context, request)) };
+    return { data: presentDeletion(deletionFormOf(event, context), await run(event, context, request)) };
   },
 });

@@ -8,6 +8,7 @@ import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@
 import { type DeletionForm, deletionFormOfBody } from '#contracts/api-schemas.js';
 import type { HttpRouteKey } from '#contracts/routes.js';
 import type { DeleteConversationsOutcome } from '#domain/delete-conversations.js';
+import type { DeletionPreview } from '#domain/preview-deletion.js';
 import { DeletionIncompleteError } from '#domain/errors.js';
 import { type ErrorMapping, mapError, RequestInProgressError } from './http-errors.js';
 import type { HttpContext, HttpEvent } from './http-middlewares.js';
@@ -17,6 +18,12 @@ export const presentDeletion = (form: DeletionForm, outcome: DeleteConversations
   // The single form names what was asked, even when it failed; the list form lists what is now gone.
   const named = form === 'single' ? { conversationID: results[0]!.conversationID } : { conversationIDList: outcome.conversationIDList };
   return { ...named, results, historyPurge, deletedAt, deletionID };
+};
+
+/** A dry run's answer, in the same two forms, marked `dryRun` so it cannot be mistaken for a deletion. */
+export const presentPreview = (form: DeletionForm, preview: DeletionPreview) => {
+  const named = form === 'single' ? { conversationID: preview.results[0]!.conversationID } : { conversationIDList: preview.conversationIDList };
+  return { dryRun: true as const, ...named, results: preview.results, messagesToPurge: preview.messagesToPurge };
 };
 
 /** The route that names one conversation in its path. */

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
 import {
@@ -207,6 +207,27 @@ export class DynamoDeletionRepository implements DeletionRepository {
     return true;
   }
 
+  public async countCopies(userID: string, conversationID: string, afterSeq: number, upToSeq: number): Promise<number> {
+    if (upToSeq <= afterSeq) return 0;
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      // Keys only, counted by DynamoDB: nothing but the count comes back.
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': keys.messagePartition(userID, conversationID), ':from': seqKey(afterSeq + 1), ':to': seqKey(upToSeq) },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
   public async putDeletionRecord(record: DeletionRecord): Promise<void> {
     const expiresAt = Math.floor(Date.parse(record.deletedAt) / 1000) + DELETION_RECORD_RETENTION_DAYS * 86_400;
     await this.client.send(
@@ -226,6 +247,7 @@ export const deletionRepository = defineAdapter<DeletionRepository>({
     writeTombstones: { table: ['dynamodb:UpdateItem'] },
     restoreRacedConversation: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
     putDeletionRecord: { table: ['dynamodb:PutItem'] },
+    countCopies: { table: ['dynamodb:Query'] },
   },
   build: () =>
     new DynamoDeletionRepository(documentClient(), requireEnv(ENV.tableName), {

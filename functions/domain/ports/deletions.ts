@@ -55,4 +55,6 @@ export interface DeletionRepository {
    */
   restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean>;
   putDeletionRecord(record: DeletionRecord): Promise<void>;
+  /** How many of the user's copies of a conversation are stored with a sequence in (afterSeq, upToSeq]. */
+  countCopies(userID: string, conversationID: string, afterSeq: number, upToSeq: number): Promise<number>;
 }
