@@ -36,14 +36,14 @@ const storedCopies = async (userID: string, conversationID: string) =>
   ).Count ?? 0;
 
 /** Holds the named function's first matching call until `release` is called; `reached` resolves when it is held. */
-const holdFirst = (functionName: AwsCall['functionName'], commandName: string) => {
+const holdFirst = (functionName: AwsCall['functionName'], commandName: string, matches: (call: AwsCall) => boolean = () => true) => {
   let release!: () => void;
   let reached!: () => void;
   const released = new Promise<void>((r) => (release = r));
   const wasReached = new Promise<void>((r) => (reached = r));
   let held = false;
   const remove = stack.intercept(async (call) => {
-    if (held || call.functionName !== functionName || call.commandName !== commandName) return;
+    if (held || call.functionName !== functionName || call.commandName !== commandName || !matches(call)) return;
     held = true;
     reached();
     await released;
@@ -136,7 +136,7 @@ describe('a tour of every path that needs a grant', () => {
     const [asAlice, asBob] = [await stack.as(alice), await stack.as(bob)];
     await send(asBob, `C2C${alice}`, 'before');
     // Bob's message lands between the deletion's read and its tombstones: the race check restores the conversation.
-    const hold = holdFirst('delete-conversations', 'UpdateItemCommand');
+    const hold = holdFirst('delete-conversations', 'UpdateItemCommand', (call) => String((call.input.Key as { sk?: string } | undefined)?.sk).startsWith(keys.conversationSortPrefix));
     const deleting = asAlice.post('/v1/conversations/delete', `C2C${bob}`);
     await hold.reached;
     await send(asBob, `C2C${alice}`, 'raced');

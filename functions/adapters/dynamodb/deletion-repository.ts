@@ -23,6 +23,7 @@ import { documentClient } from './client.js';
 import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone, TombstoneWrite } from '#domain/ports/deletions.js';
 import { batchGet, keyString } from './batch-reader.js';
 import type { BatchWriteOptions } from './batch-writer.js';
+import { writtenIf } from './conditional.js';
 import { isThrottling, retryPartial } from '../retry.js';
 import { PARTIAL_RETRY } from '../retry-policy.js';
 import { queryAll } from './query-all.js';
@@ -173,10 +174,10 @@ export class DynamoDeletionRepository implements DeletionRepository {
     const unread = messages.filter((m) => m.from !== userID).length;
     const set = setClause(conversationFields(ref, newest));
     const key = keys.conversation(userID, ref.conversationID);
-    try {
-      // Only over this deletion's own tombstone: if a later message re-created the conversation meanwhile it
-      // counted itself, and a newer deletion's tombstone (higher deletedSeq) must not be undone.
-      await this.client.send(
+    // Only over this deletion's own tombstone: if a later message re-created the conversation meanwhile it
+    // counted itself, and a newer deletion's tombstone (higher deletedSeq) must not be undone.
+    const restored = await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -185,13 +186,11 @@ export class DynamoDeletionRepository implements DeletionRepository {
           ExpressionAttributeNames: set.names,
           ExpressionAttributeValues: { ...set.values, ':unread': unread, ':deletedSeq': deletedSeq },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    try {
-      await this.client.send(
+      ),
+    );
+    if (restored) return true;
+    await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -200,10 +199,8 @@ export class DynamoDeletionRepository implements DeletionRepository {
           ExpressionAttributeNames: set.names,
           ExpressionAttributeValues: { ...set.values, ':seq': newest.sequence },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     return true;
   }
 

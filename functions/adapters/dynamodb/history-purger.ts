@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PurgeTarget } from '#contracts/events.js';
 import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
@@ -11,6 +10,7 @@ import { documentClient } from './client.js';
 import type { HistoryPurger, PurgeProgress } from '#domain/ports/history-purge.js';
 import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
+import { writtenIf } from './conditional.js';
 
 export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
   /** Keys read per Query page. @default 1000 */
@@ -83,10 +83,10 @@ export class DynamoHistoryPurger implements HistoryPurger {
     const names = { '#shard': PENDING_PURGES_INDEX.partitionKey, '#due': PENDING_PURGES_INDEX.sortKey };
     const stragglerMs = (this.options.stragglerSeconds ?? PURGE_SWEEP.stragglerSeconds) * 1000;
     const clearedBefore = new Date(Date.parse(passStartedAt) - stragglerMs).toISOString();
-    try {
-      // The purge reached the stored clear point in a pass begun once no copy the clear covers could still land:
-      // record it and leave the pending-purges index in one write.
-      await this.client.send(
+    // The purge reached the stored clear point in a pass begun once no copy the clear covers could still land:
+    // record it and leave the pending-purges index in one write.
+    const closed = await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -97,15 +97,13 @@ export class DynamoHistoryPurger implements HistoryPurger {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':seq': clearSeq, ':clearedBefore': clearedBefore },
         }),
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    try {
-      // A newer clear raised the clear point meanwhile (that purge is still owed), or the pass began too soon after the
-      // clear to rule out a straggler: the item stays pending, and the sweeper verifies it once more.
-      await this.client.send(
+      ),
+    );
+    if (closed) return;
+    // A newer clear raised the clear point meanwhile (that purge is still owed), or the pass began too soon after the
+    // clear to rule out a straggler: the item stays pending, and the sweeper verifies it once more.
+    await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -113,10 +111,8 @@ export class DynamoHistoryPurger implements HistoryPurger {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(purgedSeq) OR purgedSeq < :seq)',
           ExpressionAttributeValues: { ':seq': clearSeq },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 }
 

@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '#contracts/environment.js';
 import { allPendingPurgeShards, keys, PENDING_PURGES_INDEX } from '#contracts/table.js';
 import type { PendingPurge, PendingPurges } from '#domain/ports/pending-purges.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
+import { writtenIf } from './conditional.js';
 import type { ConversationItem } from './conversation-items.js';
 
 const NAMES = { '#shard': PENDING_PURGES_INDEX.partitionKey, '#due': PENDING_PURGES_INDEX.sortKey };
@@ -46,8 +46,8 @@ export class DynamoPendingPurges implements PendingPurges {
   }
 
   public async lease(purge: PendingPurge, until: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.conversation(purge.userID, purge.conversationID),
@@ -56,12 +56,8 @@ export class DynamoPendingPurges implements PendingPurges {
           ExpressionAttributeNames: { '#due': PENDING_PURGES_INDEX.sortKey },
           ExpressionAttributeValues: { ':until': until, ':listed': purge.dueAt },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 
