@@ -2,6 +2,7 @@
  * Every HTTP route and the function that serves it. The CDK stack creates one integration per entry,
  * the local runner dispatches with the same table, and docs/api.md documents each one.
  */
+import { ERROR_CODES, type ErrorCode } from './errors.js';
 
 export const HTTP_FUNCTIONS = ['messages', 'groups', 'conversations', 'delete-conversations', 'admin', 'sync'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
@@ -81,4 +82,63 @@ const matchPath = (template: string, path: string): Record<string, string> | und
     }
   }
   return params;
+};
+
+/**
+ * The errors each route can answer, by stable code (functions/contracts/errors.ts), beyond those every route can
+ * ({@link EVERY_ROUTE_ERRORS}) and ADMIN_REQUIRED on admin routes: the codes of its input checks (body, query,
+ * path, headers) and of its use case. Defined here, once, next to the routes; {@link routeErrors} joins the three,
+ * and the OpenAPI document, docs/api.md and the tests read it (test/unit/openapi.test.ts checks the input checks
+ * raise no other code). A new route does not type-check until it has its entry.
+ */
+export const ROUTE_ERRORS = {
+  'POST /v1/messages': [
+    'INVALID_REQUEST',
+    'INVALID_CONVERSATION_ID',
+    'INVALID_TEXT',
+    'UNKNOWN_FIELD',
+    'CANNOT_MESSAGE_SELF',
+    'CANNOT_MESSAGE_SYSTEM',
+    'NOT_GROUP_MEMBER',
+    'GROUP_NOT_FOUND',
+  ],
+  'GET /v1/conversations/{conversationID}/messages': ['INVALID_CONVERSATION_ID', 'INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
+  'POST /v1/groups': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_GROUP_ID', 'UNKNOWN_FIELD', 'GROUP_EXISTS'],
+  'GET /v1/conversations': ['INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
+  'POST /v1/conversations/delete': [
+    'INVALID_REQUEST',
+    'INVALID_CONVERSATION_ID',
+    'INVALID_BATCH_SIZE',
+    'UNKNOWN_FIELD',
+    'INVALID_HEADER',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_IN_PROGRESS',
+    'PARTIAL_FAILURE',
+  ],
+  'DELETE /v1/conversations/{conversationID}': [
+    'INVALID_CONVERSATION_ID',
+    'INVALID_QUERY',
+    'UNKNOWN_FIELD',
+    'INVALID_HEADER',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_IN_PROGRESS',
+    'PARTIAL_FAILURE',
+  ],
+  'POST /v1/admin/system-notifications': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_TEXT', 'UNKNOWN_FIELD'],
+  'GET /v1/admin/settings': [],
+  'PUT /v1/admin/settings': ['INVALID_REQUEST', 'UNKNOWN_FIELD'],
+  'GET /v1/sync/conversation-deletions': ['INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
+} as const satisfies Record<HttpRouteKey, readonly ErrorCode[]>;
+
+/**
+ * What every route can answer, whatever it takes: the shared middlewares (functions/middleware/http-middlewares.ts)
+ * check the token and read any body sent, even on a GET, before the route runs; and anything may fail on our side.
+ */
+export const EVERY_ROUTE_ERRORS = ['INVALID_JSON', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
+
+/** Every error code a route can answer, in the order of ERROR_CODES (so by status). */
+export const routeErrors = (route: Pick<HttpRoute, 'method' | 'path' | 'admin'>): ErrorCode[] => {
+  const own: readonly ErrorCode[] = ROUTE_ERRORS[routeKey(route) as HttpRouteKey] ?? [];
+  const codes = new Set<ErrorCode>([...own, ...EVERY_ROUTE_ERRORS, ...(route.admin ? (['ADMIN_REQUIRED'] as const) : [])]);
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => codes.has(code));
 };
