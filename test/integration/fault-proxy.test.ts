@@ -271,11 +271,11 @@ describe('the per-partition write limit', () => {
     const [a, b] = [`p${randomUUID()}`, `p${randomUUID()}`];
     proxy.setFaults({ partitionWriteLimit: { perSecond } });
 
-    // Act: 3 s of more writes than the limit on two partitions; the rate is measured after the first 0.5 s, once the
-    // bucket's initial quarter second of saved-up writes is spent.
+    // Act: 4 s of more writes than the limit on two partitions; the rate is measured after the first second, once the
+    // bucket's initial second of saved-up writes is spent.
     const written = (pk: string) => proxy.stats.partitions.get(pk)?.written ?? 0;
-    const hammering = Promise.all([hammer(raw, a, 3000), hammer(raw, b, 3000)]);
-    await new Promise((r) => setTimeout(r, 500));
+    const hammering = Promise.all([hammer(raw, a, 4000), hammer(raw, b, 4000)]);
+    await new Promise((r) => setTimeout(r, 1000));
     const from = { at: performance.now(), a: written(a), b: written(b) };
     await hammering;
     const seconds = (performance.now() - from.at) / 1000;

@@ -57,9 +57,10 @@ export type PartitionWriteLimit = {
   /** Writes per second per partition key value. */
   perSecond: number;
   /**
-   * Writes a partition may save up while idle (its bucket's size, full at the start). A quarter second's worth lets a
-   * client on a loaded machine miss a beat without losing capacity, while a short run still measures the rate.
-   * @default perSecond / 4, at least 1
+   * Writes a partition may save up while idle (its bucket's size, full at the start). One second's worth: the limit is
+   * per second, and a client that comes back within the second gets what it did not use. Over a run of T seconds a
+   * partition admits at most perSecond x T + burst writes.
+   * @default perSecond (at least 1)
    */
   burst?: number;
   /** The partition key attribute. @default "pk" */
@@ -244,7 +245,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     const limit = faults.partitionWriteLimit;
     if (!limit || typeof keyValue !== 'string') return true;
     let bucket = buckets.get(keyValue);
-    if (!bucket) buckets.set(keyValue, (bucket = new TokenBucket(limit.perSecond, limit.burst ?? Math.max(1, limit.perSecond / 4))));
+    if (!bucket) buckets.set(keyValue, (bucket = new TokenBucket(limit.perSecond, limit.burst ?? Math.max(1, limit.perSecond))));
     const admitted = bucket.take();
     const partition = stats.partitions.get(keyValue) ?? { written: 0, refused: 0 };
     if (admitted) partition.written++;
