@@ -3,11 +3,11 @@
  * (`UnprocessedItems`, `UnprocessedKeys`, failed `PutEvents` entries). Only the part not done is re-sent. Failed calls
  * are not retried here: the SDK client already did that by its own classification (see retry-policy.ts).
  *
- * Built on p-retry for the backoff and the attempt count; the part still pending lives in this closure, because
- * p-retry retries a whole function and knows nothing of partial results.
+ * The backoff grows only while nothing gets done: a round that got part of the work through (a throttled partition
+ * taking what it can) is followed by the shortest wait, as boto3's batch writer does, so a busy partition is kept busy
+ * instead of idling through ever longer waits. The single-partition pace is the batch writer's (batch-writer.ts).
  */
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
-import pRetry from 'p-retry';
 import { type Backoff, backoffBound } from './retry-policy.js';
 
 export type RetryPartialOptions<T> = {
@@ -34,15 +34,11 @@ export type PartialOutcome<T> = {
   error?: unknown;
 };
 
-/** Thrown inside p-retry to ask for another round; never leaves this module. */
-class Unfinished extends Error {
-  public override readonly name = 'Unfinished';
-}
-
 /**
  * Calls `attempt` until nothing is pending, then or at the stop returns what is left; never drops it.
- * The wait before retry n is between half of and all of `min(capMs, baseMs * 2^n)` (p-retry's randomized
- * exponential backoff); the loop stops rather than start a wait whose bound would reach the deadline.
+ * The wait before a retry is between half of and all of `min(capMs, baseMs * 2^n)`, n being the number of rounds in a
+ * row, before it, that got nothing done (0 after a round that got something done); the loop stops rather than start a
+ * wait whose bound would reach the deadline.
  */
 export const retryPartial = async <T>(items: readonly T[], options: RetryPartialOptions<T>): Promise<PartialOutcome<T>> => {
   const { attempt, backoff, onRetry } = options;
@@ -50,35 +46,24 @@ export const retryPartial = async <T>(items: readonly T[], options: RetryPartial
   if (!(maxAttempts >= 1)) throw new RangeError(`maxAttempts must be at least 1, got ${maxAttempts}`);
   let pending = [...items];
   let attempts = 0;
-  if (pending.length === 0) return { remaining: [], attempts, stop: 'done' };
-  try {
-    await pRetry(
-      async () => {
-        attempts++;
-        pending = await attempt(pending);
-        if (pending.length > 0) throw new Unfinished(`${pending.length} pending`);
-      },
-      {
-        retries: maxAttempts - 1,
-        factor: 2,
-        // p-retry waits min(maxTimeout, r * minTimeout * 2^n), r in [1, 2): so at most backoffBound(n).
-        minTimeout: backoff.baseMs / 2,
-        maxTimeout: backoff.capMs,
-        randomize: true,
-        maxRetryTime: Math.max(0, deadline - Date.now()),
-        shouldRetry: ({ error, retriesConsumed }) => {
-          if (!(error instanceof Unfinished)) return false;
-          if (Date.now() + backoffBound(retriesConsumed, backoff) >= deadline) return false;
-          onRetry?.(pending);
-          return true;
-        },
-      },
-    );
-    return { remaining: [], attempts, stop: 'done' };
-  } catch (error) {
-    if (!(error instanceof Unfinished)) return { remaining: pending, attempts, stop: 'error', error };
-    return { remaining: pending, attempts, stop: attempts >= maxAttempts ? 'attempts' : 'deadline' };
+  let fruitless = 0;
+  while (pending.length > 0) {
+    attempts++;
+    const before = pending.length;
+    try {
+      pending = await attempt(pending);
+    } catch (error) {
+      return { remaining: pending, attempts, stop: 'error', error };
+    }
+    if (pending.length === 0) break;
+    if (attempts >= maxAttempts) return { remaining: pending, attempts, stop: 'attempts' };
+    fruitless = pending.length < before ? 0 : fruitless + 1;
+    const bound = backoffBound(Math.max(0, fruitless - 1), backoff);
+    if (Date.now() + bound >= deadline) return { remaining: pending, attempts, stop: 'deadline' };
+    onRetry?.(pending);
+    await new Promise((resolve) => setTimeout(resolve, bound * (0.5 + Math.random() / 2)));
   }
+  return { remaining: [], attempts, stop: 'done' };
 };
 
 /**

@@ -93,6 +93,55 @@ describe('batchWrite', () => {
   });
 });
 
+describe('batchWrite against a partition that takes only so many writes per second', () => {
+  /**
+   * One partition as DynamoDB throttles it: a token bucket of `perSecond` writes (full at the start, one second's
+   * worth); over it, items come back unprocessed, and a call it can take none of is refused whole.
+   */
+  const partition = (perSecond: number) => {
+    let tokens = perSecond;
+    let last = performance.now();
+    const stats = { calls: 0, refusedWhole: 0, written: 0 };
+    const client = {
+      send: async (command: { input: { RequestItems: Record<string, WriteRequest[]> } }) => {
+        stats.calls++;
+        await new Promise((r) => setTimeout(r, 2));
+        const now = performance.now();
+        tokens = Math.min(perSecond, tokens + ((now - last) / 1000) * perSecond);
+        last = now;
+        const requests = command.input.RequestItems.t!;
+        const taken = Math.min(requests.length, Math.floor(tokens));
+        tokens -= taken;
+        stats.written += taken;
+        if (taken === 0) {
+          stats.refusedWhole++;
+          throw Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+        }
+        return { UnprocessedItems: taken < requests.length ? { t: requests.slice(taken) } : {} };
+      },
+    };
+    return { client: client as unknown as DynamoDBDocumentClient, stats };
+  };
+  const onePartition = (pk: string, n: number): WriteRequest[] => Array.from({ length: n }, (_, i) => ({ PutRequest: { Item: { pk, sk: String(i) } } }));
+
+  it('keeps the partition busy at its rate, with calls that each carry what it can take', async () => {
+    // Prepare: 1,200 writes, a partition of 400 writes/s: at best (1,200 - 400) / 400 = 2 s.
+    const { client, stats } = partition(400);
+
+    // Act
+    const started = performance.now();
+    const result = await batchWrite(client, onePartition('paced', 1200), { tableName: 't', deadline: Date.now() + 30_000 });
+    const seconds = (performance.now() - started) / 1000;
+
+    // Assess: all written, near the partition's rate, and not many more calls than 1,200 / 25 = 48.
+    expect(result.failed).toEqual([]);
+    expect(stats.written).toBe(1200);
+    expect(seconds).toBeLessThan(2 / 0.7);
+    expect(stats.calls).toBeLessThan(48 * 3);
+    console.log(`paced: ${seconds.toFixed(2)} s, ${stats.calls} calls (${stats.refusedWhole} refused whole)`);
+  });
+});
+
 describe('chunk', () => {
   it('splits into runs of at most the size, in order', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);

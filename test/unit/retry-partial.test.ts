@@ -1,5 +1,5 @@
 /** The one loop over partial results (retry.ts): what it re-sends, its stop rule, and that it never drops the rest. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retryPartial } from '#adapters/retry.js';
 import { backoffBound } from '#adapters/retry-policy.js';
 
@@ -12,6 +12,8 @@ const scriptedAttempt = (keep: (call: number) => number) => {
   };
   return { attempt, calls };
 };
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('retryPartial', () => {
   it('re-sends only what is still pending until nothing is', async () => {
@@ -62,6 +64,24 @@ describe('retryPartial', () => {
     expect(ended + backoffBound(waits.length, backoff)).toBeGreaterThanOrEqual(deadline);
     expect(calls).toHaveLength(waits.length + 1);
     expect(ended - started).toBeLessThan(250 + 50);
+  });
+
+  it('backs off only over rounds that got nothing done; after one that got something done, the shortest wait', async () => {
+    // Prepare: rounds leave 3, 3, 3, 2, 0 of 4 pending; waits recorded at their upper bound (random = 1).
+    const left = [3, 3, 3, 2, 0];
+    const { attempt, calls } = scriptedAttempt((call) => left[call - 1]!);
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    const waits: number[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => (waits.push(ms ?? 0), realSetTimeout(fn, 0))) as typeof setTimeout);
+
+    // Act
+    const outcome = await retryPartial([1, 2, 3, 4], { attempt, stop: { maxAttempts: 10 }, backoff: { baseMs: 40, capMs: 1000 } });
+
+    // Assess: progress, nothing, nothing, progress: 40, 40, 80, then 40 again.
+    expect(outcome).toEqual({ remaining: [], attempts: 5, stop: 'done' });
+    expect(calls).toHaveLength(5);
+    expect(waits).toEqual([40, 40, 80, 40]);
   });
 
   it('makes the first attempt even when the deadline has passed, and no retry', async () => {
