@@ -341,35 +341,52 @@ const main = async () => {
   const PC = config.partitionConversations;
   const PM = config.partitionMessages;
   const ceiling = PC * config.partitionLimit;
-  const c = { itemsPerSecond: [] as number[], purgeMs: [] as number[], purgeRuns: [] as number[], refused: [] as number[], calls: [] as number[], partitionRates: [] as number[][] };
+  const c = { itemsPerSecond: [] as number[], purgeMs: [] as number[], purgeRuns: [] as number[], refused: [] as number[], calls: [] as number[], refusedWhole: [] as number[], admissible: [] as number[], timelines: [] as number[][] };
   if (config.partitionRuns > 0) {
     const proxy = await startFaultProxy({ target: ddb.endpoint });
     onStop(proxy.close);
     // Only the functions' calls go through the proxy, and only during this case; seeding and checks go straight.
     const route = routeCalls(dynamoDBClient());
+    /** The purge through the proxy, and the writes it let through each second (from the deletion request on). */
+    const throughProxy = async (user: SeededUser): Promise<{ measure: PurgeMeasure; perSecond: number[] }> => {
+      proxy.setFaults({ partitionWriteLimit: { perSecond: config.partitionLimit } });
+      proxy.resetStats();
+      route.via(proxy.endpoint);
+      const perSecond: number[] = [];
+      let last = 0;
+      const timer = setInterval(() => {
+        const written = [...proxy.stats.partitions.values()].reduce((sum, p) => sum + p.written, 0);
+        perSecond.push(written - last);
+        last = written;
+      }, 1000);
+      try {
+        return { measure: await deleteWithPurge(env, user, user.messageKeys.length), perSecond };
+      } finally {
+        clearInterval(timer);
+        route.via(undefined);
+        proxy.clearFaults();
+      }
+    };
+    progress(`(c) warm-up: ${PC} conversations x 200 copies through the proxy`);
+    const warm = buildUser('bw', PC, 200);
+    await seed(env, 'seed (c) warm-up', [warm]);
+    await throughProxy(warm);
     progress(`(c) ${config.partitionRuns} runs: background purge of ${PC} conversations x ${int(PM)} copies, ${config.partitionLimit} writes/s per partition (ceiling ${int(ceiling)} items/s)`);
     for (let run = 0; run < config.partitionRuns; run++) {
       const user = buildUser('bl', PC, PM);
       await seed(env, 'seed (c)', [user]);
-      proxy.setFaults({ partitionWriteLimit: { perSecond: config.partitionLimit } });
-      proxy.resetStats();
-      route.via(proxy.endpoint);
-      let m: PurgeMeasure;
-      try {
-        m = await deleteWithPurge(env, user, PC * PM);
-      } finally {
-        route.via(undefined);
-        proxy.clearFaults();
-      }
+      const { measure: m, perSecond } = await throughProxy(user);
       const seconds = m.purgeMs / 1000;
-      const rates = user.messagePartitions.map((pk) => (proxy.stats.partitions.get(pk)?.written ?? 0) / seconds);
+      // The limiter's buckets start full (one second's worth): over T seconds it admits at most limit x (T + 1).
+      c.admissible.push((ceiling * (seconds + 1)) / seconds);
+      c.timelines.push(perSecond);
       c.itemsPerSecond.push(m.itemsPerSecond);
       c.purgeMs.push(m.purgeMs);
       c.purgeRuns.push(m.purgeRuns);
       c.refused.push([...proxy.stats.partitions.values()].reduce((sum, p) => sum + p.refused, 0));
       c.calls.push(proxy.stats.requests.BatchWriteItem ?? 0);
-      c.partitionRates.push(rates);
-      progress(`  run ${run + 1}: ${int(m.messagesDeleted)} copies in ${seconds.toFixed(1)} s = ${int(m.itemsPerSecond)} items/s = ${pct(m.itemsPerSecond / ceiling)} of the ceiling; per partition ${int(Math.min(...rates))}-${int(Math.max(...rates))} writes/s; ${int(c.calls.at(-1)!)} BatchWriteItem calls, ${int(c.refused.at(-1)!)} writes refused by the limit`);
+      c.refusedWhole.push((proxy.stats.requests.BatchWriteItem ?? 0) - (proxy.stats.forwarded.BatchWriteItem ?? 0));
+      progress(`  run ${run + 1}: ${int(m.messagesDeleted)} copies in ${seconds.toFixed(1)} s = ${int(m.itemsPerSecond)} items/s = ${pct(m.itemsPerSecond / ceiling)} of the ceiling, ${pct(m.itemsPerSecond / c.admissible.at(-1)!)} of what the limiter could admit in that time; ${int(c.calls.at(-1)!)} BatchWriteItem calls (${int(c.refusedWhole.at(-1)!)} refused whole), ${int(c.refused.at(-1)!)} writes refused by the limit; written per second: ${perSecond.join(' ')}`);
     }
   }
 
@@ -491,12 +508,13 @@ const main = async () => {
   }
   if (c.itemsPerSecond.length > 0) {
     const rate = median(c.itemsPerSecond);
+    const strict = median(c.itemsPerSecond.map((r, i) => r / c.admissible[i]!));
     rows.push([
       `(c) cloud-sized purge, simulated: background purge of ${PC} conversations x ${int(PM)} copies, ${config.partitionLimit} writes/s per partition (median of ${c.itemsPerSecond.length})`,
       `${int(rate)} items/s (${(median(c.purgeMs) / 1000).toFixed(1)} s)`,
-      `ceiling ${int(ceiling)} items/s (${PC} partitions x ${config.partitionLimit} writes/s)`,
-      `${pct(rate / ceiling)} of the ceiling`,
-      `>= 80%: ${rate / ceiling >= 0.8 ? 'met' : 'NOT met'}`,
+      `ceiling ${int(ceiling)} items/s (${PC} partitions x ${config.partitionLimit} writes/s); the limiter, whose buckets start with a second's worth, admits at most ${int(median(c.admissible))} items/s over such a run`,
+      `${pct(rate / ceiling)} of the ceiling; ${pct(strict)} of what the limiter admits (median of per-run ratios)`,
+      `>= 80%: ${strict >= 0.8 ? 'met' : 'NOT met'} (on the stricter ratio)`,
     ]);
   }
   const table = [
@@ -524,7 +542,7 @@ const main = async () => {
     out.push(`- (b2) floor items/s at concurrency ${bestConcurrency}: ${list(b.floor, int)}; key reads keys/s: ${list(b.read, int)}; naive items/s: ${list(b.naive, int)}`);
   }
   if (c.itemsPerSecond.length > 0) {
-    out.push(`- (c) purge items/s: ${list(c.itemsPerSecond, int)}; purge s: ${list(c.purgeMs.map((x) => x / 1000), (x) => x.toFixed(1))}; purge runs: ${c.purgeRuns.join(', ')}; BatchWriteItem calls: ${list(c.calls, int)}; writes refused by the partition limit: ${list(c.refused, int)}; writes/s per partition (min-median-max): ${c.partitionRates.map((r) => `${int(Math.min(...r))}-${int(median(r))}-${int(Math.max(...r))}`).join(', ')}`);
+    out.push(`- (c) purge items/s: ${list(c.itemsPerSecond, int)}; purge s: ${list(c.purgeMs.map((x) => x / 1000), (x) => x.toFixed(1))}; purge runs: ${c.purgeRuns.join(', ')}; BatchWriteItem calls: ${list(c.calls, int)} (refused whole: ${list(c.refusedWhole, int)}); writes refused by the partition limit: ${list(c.refused, int)}${c.timelines.length > 0 ? `; items written per second through the proxy, from the deletion request on, each run: ${c.timelines.map((t) => t.join(' ')).join(' | ')}` : ''}`);
   }
   if (calibration.size > 1 && [...calibration.values()].some((v) => v.length > 0)) {
     out.push(`- floor calibration (${int(config.calibrationItems)} deletes, items/s, median of ${config.calibrationRounds}): ${[...calibration.entries()].map(([c, v]) => `${c} in flight: ${int(median(v))}`).join('; ')}`);
