@@ -342,6 +342,8 @@ const DUMMY_ENV: Record<EnvName, string | undefined> = {
   [ENV.purgeStragglerSeconds]: undefined,
   [ENV.localJwtKey]: randomBytes(32).toString('base64'),
   [ENV.settingsCacheSeconds]: '60',
+  [ENV.deletionRateLimit]: '20',
+  [ENV.deletionRateWindowSeconds]: '10',
   [ENV.dynamodbEndpoint]: undefined,
   [ENV.eventbridgeEndpoint]: undefined,
 };

@@ -25,6 +25,13 @@ export const ENV = {
   purgeLeaseSeconds: 'PURGE_LEASE_SECONDS',
   /** Seconds after a clear during which a copy it covers may still land. @default PURGE_SWEEP.stragglerSeconds */
   purgeStragglerSeconds: 'PURGE_STRAGGLER_SECONDS',
+  /**
+   * Deletion-type calls (delete, clear history, restore) one user may make per window, all routes together; 0 turns
+   * the limit off. @default DEFAULT_DELETION_RATE_LIMIT.calls (20)
+   */
+  deletionRateLimit: 'DELETION_RATE_LIMIT',
+  /** The window of that limit, in whole seconds (1 or more). @default DEFAULT_DELETION_RATE_LIMIT.windowSeconds (10) */
+  deletionRateWindowSeconds: 'DELETION_RATE_WINDOW_SECONDS',
   /** Set by Lambda itself; the AWS clients use it (locally the runner sets it). */
   awsRegion: 'AWS_REGION',
   /** Local only: DynamoDB Local's URL. */

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, code: 40901 },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, code: 40902 },
   PAYLOAD_TOO_LARGE: { status: 413, code: 41300 },
+  RATE_LIMITED: { status: 429, code: 42900 },
   HEADERS_TOO_LARGE: { status: 431, code: 43100 },
   INTERNAL_ERROR: { status: 500, code: 50000 },
   PARTIAL_FAILURE: { status: 503, code: 50300 },

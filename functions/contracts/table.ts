@@ -109,6 +109,12 @@ export const keys = {
   connectionPartition: (userID: string): string => `CONNECTIONS#${userID}`,
   /** Reverse lookup so $disconnect, which only knows the connection ID, finds the owner. */
   connectionOwner: (connectionID: string): Key => ({ pk: `CONNECTION#${connectionID}`, sk: 'OWNER' }),
+
+  /**
+   * One user's counter of one rate limit (`deletion`: delete, clear history, restore), a partition of its own so no
+   * user's calls heat another's; it holds the counts of the last windows and a TTL, so an idle user's item goes.
+   */
+  rateLimit: (userID: string, limit: string): Key => ({ pk: `RATE#${userID}`, sk: `LIMIT#${limit}` }),
 };
 
 /** How long a deletion record is kept (TTL), and so how far back the offline catch-up reaches. */

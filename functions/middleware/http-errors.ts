@@ -69,6 +69,19 @@ export class RequestInProgressError extends Error {
   }
 }
 
+/** The caller made more deletion-type calls than its rate limit allows: nothing was done or counted. */
+export class RateLimitedError extends Error {
+  public constructor(
+    message: string,
+    /** Whole seconds (1 or more) until one more call is allowed, if the caller makes no other meanwhile. */
+    public readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RateLimitedError';
+  }
+}
+
 /** How one error becomes an answer: its code, and optionally another message, more fields for the body, headers. */
 export type HttpAnswer = { code: ErrorCode; message?: string; details?: Record<string, unknown>; headers?: Record<string, string> };
 
@@ -90,6 +103,7 @@ export const HTTP_ERRORS: readonly ErrorMapping[] = [
   mapError(UnauthorizedError, 'UNAUTHORIZED'),
   mapError(AdminRequiredError, 'ADMIN_REQUIRED'),
   mapError(RouteNotFoundError, 'ROUTE_NOT_FOUND'),
+  mapError(RateLimitedError, (e) => ({ code: 'RATE_LIMITED', headers: { 'retry-after': String(e.retryAfterSeconds) } })),
   mapError(GroupNotFoundError, 'GROUP_NOT_FOUND'),
   mapError(GroupExistsError, 'GROUP_EXISTS'),
   mapError(GroupTooLargeError, 'INVALID_REQUEST'),

@@ -4,7 +4,7 @@
  * routes functions/contracts/routes.ts declares for its function (the type says so), so a route cannot be served
  * without being deployed, or deployed without being served.
  */
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
@@ -22,6 +22,11 @@ export type Route = (event: HttpEvent, context: HttpContext) => Promise<RouteRes
 export type HttpHandlerOptions = {
   /** Mappings for errors only this function meets, tried before the shared ones. */
   errors?: readonly ErrorMapping[];
+  /**
+   * Middlewares that run once the caller is authenticated, before the body is read (a rate limit,
+   * functions/middleware/rate-limit.ts): what they refuse costs no parsing.
+   */
+  guards?: readonly MiddlewareObj<HttpEvent, unknown, Error, HttpContext>[];
 };
 
 /** `httpHandler('messages')({ 'POST /v1/messages': ..., ... })`: the routes the function serves, exactly as declared. */
@@ -35,6 +40,7 @@ export const httpHandler =
       .use(logMetrics(metrics))
       .use(errorResponses([...(options.errors ?? []), ...HTTP_ERRORS]))
       .use(authenticate())
+      .use([...(options.guards ?? [])])
       .use(jsonBody())
       .use(envelope())
       .handler(async (event, context) => {
