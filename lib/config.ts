@@ -5,6 +5,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DEFAULT_DELETION_RATE_LIMIT, type RateLimit } from '#domain/ports/rate-limits.js';
 
 /** The context keys, each defined once (docs/deploy.md lists them with their defaults). */
 export const CONTEXT_KEYS = {
@@ -47,6 +48,13 @@ export const CONTEXT_KEYS = {
   apiGatewayCloudWatchRole: 'apiGatewayCloudWatchRole',
   /** Seconds the functions may cache the app settings. @default the functions' own default */
   settingsCacheSeconds: 'settingsCacheSeconds',
+  /**
+   * Deletion-type calls (delete, clear history, restore) one user may make per `deletionRateWindowSeconds`, all routes
+   * together; 0 turns the per-user limit off (the stage throttle still applies). @default 20
+   */
+  deletionRateLimit: 'deletionRateLimit',
+  /** The window of `deletionRateLimit`, in seconds. @default 10 */
+  deletionRateWindowSeconds: 'deletionRateWindowSeconds',
 } as const;
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -70,7 +78,10 @@ export type ServiceConfig = {
   corsAllowedOrigins: string[];
   logRetention: RetentionDays;
   logLevel: LogLevel;
+  /** The stage throttle of both APIs, for all routes and users together. */
   throttle: { rateLimit: number; burstLimit: number };
+  /** The per-user limit on deletion-type calls; `calls` 0: none. */
+  deletionRateLimit: RateLimit;
   alarmEmail?: string;
   /** 0 (the default): no reserved concurrency. */
   purgeConcurrency: number;
@@ -184,6 +195,10 @@ export const configFromContext = (node: Node): ServiceConfig => {
     throttle: {
       rateLimit: integer(node, CONTEXT_KEYS.throttleRateLimit, 500, 1),
       burstLimit: integer(node, CONTEXT_KEYS.throttleBurstLimit, 1000, 1),
+    },
+    deletionRateLimit: {
+      calls: integer(node, CONTEXT_KEYS.deletionRateLimit, DEFAULT_DELETION_RATE_LIMIT.calls, 0),
+      windowSeconds: integer(node, CONTEXT_KEYS.deletionRateWindowSeconds, DEFAULT_DELETION_RATE_LIMIT.windowSeconds, 1),
     },
     ...(alarmEmail ? { alarmEmail } : {}),
     purgeConcurrency: integer(node, CONTEXT_KEYS.purgeConcurrency, 0, 0),

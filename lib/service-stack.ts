@@ -48,6 +48,8 @@ export class ServiceStack extends Stack {
       [ENV.userIDClaim]: this.auth.userIdClaim,
       ...this.auth.verifierEnvironment,
       ...(config.settingsCacheSeconds !== undefined ? { [ENV.settingsCacheSeconds]: String(config.settingsCacheSeconds) } : {}),
+      [ENV.deletionRateLimit]: String(config.deletionRateLimit.calls),
+      [ENV.deletionRateWindowSeconds]: String(config.deletionRateLimit.windowSeconds),
     };
 
     const functions = new Map<FunctionName, ServiceFunction>();

@@ -10,6 +10,7 @@ import { RULE_PATTERNS } from '#contracts/events.js';
 import { EVENT_TARGETS, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { WEBSOCKET_PATH } from '#contracts/routes.js';
 import { PURGE_SWEEP } from '#contracts/table.js';
+import { DEFAULT_DELETION_RATE_LIMIT } from '#domain/ports/rate-limits.js';
 import { dynamoDBClient } from '#adapters/dynamodb/client.js';
 import { eventBridgeClient } from '#adapters/eventbridge/client.js';
 import { managementApiClient } from '#adapters/websocket/client.js';
@@ -150,6 +151,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     [ENV.purgeHandoffSeconds]: String(options.schedule?.purgeHandoffSeconds ?? process.env[ENV.purgeHandoffSeconds] ?? LOCAL_SCHEDULE.purgeHandoffSeconds),
     [ENV.purgeLeaseSeconds]: String(options.schedule?.purgeLeaseSeconds ?? process.env[ENV.purgeLeaseSeconds] ?? LOCAL_SCHEDULE.purgeLeaseSeconds),
     [ENV.purgeStragglerSeconds]: String(options.schedule?.purgeStragglerSeconds ?? process.env[ENV.purgeStragglerSeconds] ?? LOCAL_SCHEDULE.purgeStragglerSeconds),
+    // The cloud's per-user limit on deletion-type calls, unless the environment sets another (a test's small window).
+    [ENV.deletionRateLimit]: process.env[ENV.deletionRateLimit] ?? String(DEFAULT_DELETION_RATE_LIMIT.calls),
+    [ENV.deletionRateWindowSeconds]: process.env[ENV.deletionRateWindowSeconds] ?? String(DEFAULT_DELETION_RATE_LIMIT.windowSeconds),
   });
 
   // The functions' shared clients (built here, from the environment just set, and reused by every handler).

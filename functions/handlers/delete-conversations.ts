@@ -7,12 +7,13 @@ import { DELETION_ERRORS, deletionFormOf, presentDeletion, presentPreview } from
 import { RequestInProgressError } from '#middleware/http-errors.js';
 import { httpHandler, headerOf, pathParameter, queryOf } from '#middleware/http-handler.js';
 import type { HttpContext, HttpEvent } from '#middleware/http-middlewares.js';
+import { rateLimit } from '#middleware/rate-limit.js';
 import { logger } from '#observability/logger.js';
 import { METRIC, metrics, MetricUnit } from '#observability/metrics.js';
 import { deleteConversationsFunction } from '#wiring/delete-conversations.js';
 import { HTTP_TIMEOUT_SECONDS } from '#wiring/http.js';
 
-const { idempotency, ...deps } = deleteConversationsFunction.build();
+const { idempotency, rateLimiter, ...deps } = deleteConversationsFunction.build();
 const observedMetric = { raceRepaired: METRIC.raceRepairs, purgeDeferred: METRIC.purgesDeferred, purgedInline: METRIC.messagesPurged } as const;
 const deletionDeps: DeletionDeps = {
   ...deps,
@@ -76,7 +77,7 @@ const run = async (event: HttpEvent, context: HttpContext, request: Omit<DeleteC
 const preview = (context: HttpContext, request: Pick<DeleteConversationsInput, 'conversations' | 'clearHistoryMessage'>) =>
   previewDeletion(deps, { userID: context.principal.userID, ...request });
 
-export const handler = httpHandler('delete-conversations', { errors: DELETION_ERRORS })({
+export const handler = httpHandler('delete-conversations', { errors: DELETION_ERRORS, guards: [rateLimit(rateLimiter)] })({
   'POST /v1/conversations/delete': async (event, context) => {
     const { form, dryRun, ...request } = parseDeleteConversationsBody(context.body);
     if (dryRun) return { data: presentPreview(form, await preview(context, request)) };

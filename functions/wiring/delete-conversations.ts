@@ -2,6 +2,7 @@ import { clock } from '#adapters/clock.js';
 import { deletionRepository } from '#adapters/dynamodb/deletion-repository.js';
 import { historyPurger } from '#adapters/dynamodb/history-purger.js';
 import { idempotencyStore } from '#adapters/dynamodb/idempotency-store.js';
+import { deletionRateLimiter } from '#adapters/dynamodb/rate-limiter.js';
 import { eventPublisher } from '#adapters/eventbridge/event-publisher.js';
 import { defineFunction } from './define.js';
 import { HTTP_ENV, HTTP_TIMEOUT_SECONDS } from './http.js';
@@ -12,5 +13,5 @@ export const deleteConversationsFunction = defineFunction({
   memorySize: 1024,
   timeoutSeconds: HTTP_TIMEOUT_SECONDS,
   env: HTTP_ENV,
-  adapters: { deletions: deletionRepository, purger: historyPurger.use('purgeRange', 'markPurged'), events: eventPublisher, idempotency: idempotencyStore, clock },
+  adapters: { deletions: deletionRepository, purger: historyPurger.use('purgeRange', 'markPurged'), events: eventPublisher, idempotency: idempotencyStore, clock, rateLimiter: deletionRateLimiter },
 });

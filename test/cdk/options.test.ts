@@ -31,6 +31,8 @@ const OPTIONS: Record<string, string> = {
   [CONTEXT_KEYS.purgeConcurrency]: '0',
   [CONTEXT_KEYS.apiGatewayCloudWatchRole]: 'false',
   [CONTEXT_KEYS.settingsCacheSeconds]: '30',
+  [CONTEXT_KEYS.deletionRateLimit]: '100',
+  [CONTEXT_KEYS.deletionRateWindowSeconds]: '60',
 };
 
 let stack: Synthesized['stack'];
@@ -70,6 +72,14 @@ describe('an existing OIDC provider', () => {
       expect(variables[ENV.jwtJwksUri], fn.name).toBe(reads.includes(ENV.jwtJwksUri) ? JWKS_URI : undefined);
     }
     expect(resources[stack.functions.get('sync')!.logicalId]!.Properties.Environment.Variables[ENV.settingsCacheSeconds]).toBe('30');
+  });
+
+  it('gives the functions that read it the per-user deletion rate limit', () => {
+    for (const fn of stack.functions.values()) {
+      const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
+      const reads = FUNCTIONS[fn.name].environment.includes(ENV.deletionRateLimit);
+      expect([variables[ENV.deletionRateLimit], variables[ENV.deletionRateWindowSeconds]], fn.name).toEqual(reads ? ['100', '60'] : [undefined, undefined]);
+    }
   });
 });
 
@@ -145,11 +155,17 @@ describe('configFromContext', () => {
       logRetention: 30,
       logLevel: 'INFO',
       throttle: { rateLimit: 500, burstLimit: 1000 },
+      deletionRateLimit: { calls: 20, windowSeconds: 10 },
       // A new account (concurrency quota 10 or 50) refuses any reservation: Lambda keeps 100 unreserved.
       purgeConcurrency: 0,
       apiGatewayCloudWatchRole: true,
     });
     expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('takes a per-user deletion limit of 0 (off) and a window on its own', () => {
+    expect(configWith({ deletionRateLimit: 0 }).deletionRateLimit).toEqual({ calls: 0, windowSeconds: 10 });
+    expect(configWith({ deletionRateWindowSeconds: '60' }).deletionRateLimit).toEqual({ calls: 20, windowSeconds: 60 });
   });
 
   it('reads the audiences as a list and the JWKS URL only when given', () => {
@@ -173,6 +189,9 @@ describe('configFromContext', () => {
     [{ tableRemovalPolicy: 'snapshot' }, /retain, destroy/],
     [{ tableDeletionProtection: 'yes' }, /true or false/],
     [{ purgeConcurrency: '-1' }, /integer >= 0/],
+    [{ deletionRateLimit: '-1' }, /deletionRateLimit must be an integer >= 0/],
+    [{ deletionRateLimit: '20/10s' }, /deletionRateLimit must be an integer >= 0/],
+    [{ deletionRateWindowSeconds: '0' }, /deletionRateWindowSeconds must be an integer >= 1/],
     [{ alarmEmail: 'ops' }, /e-mail address/],
   ])('refuses %o', (context, message) => {
     expect(() => configWith(context)).toThrow(ConfigError);

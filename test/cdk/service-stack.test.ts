@@ -5,6 +5,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deletionRateLimiter } from '#adapters/dynamodb/rate-limiter.js';
 import { ADMIN_GROUP } from '#contracts/auth.js';
 import { ENV, type EnvName } from '#contracts/environment.js';
 import { FUNCTIONS } from '#wiring/index.js';
@@ -51,6 +52,8 @@ describe('functions', () => {
       [ENV.cognitoUserPoolID]: { Ref: idOf(stack.auth.userPool!) },
       [ENV.cognitoClientID]: { Ref: idOf(stack.auth.userPoolClient!) },
       [ENV.websocketManagementEndpoint]: expect.anything(),
+      [ENV.deletionRateLimit]: '20',
+      [ENV.deletionRateWindowSeconds]: '10',
     };
     for (const fn of stack.functions.values()) {
       const { POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL, NODE_OPTIONS, ...service } = resources[fn.logicalId]!.Properties.Environment.Variables;
@@ -67,6 +70,19 @@ describe('functions', () => {
     expect(FUNCTIONS.conversations.environment).toContain(ENV.tableName);
     expect(FUNCTIONS['ws-authorizer'].environment).not.toContain(ENV.tableName);
     expect(Object.values(FUNCTIONS).filter((f) => f.environment.includes(ENV.idempotencyTableName)).map((f) => f.name)).toEqual(['delete-conversations']);
+  });
+
+  it('gives the per-user deletion rate limit (20 per 10 s by default) to the functions that serve deletion-type routes, and only UpdateItem on the table for it', () => {
+    // Prepare: who builds the limiter, and what it may do.
+    const limited = Object.values(FUNCTIONS).filter((f) => f.environment.includes(ENV.deletionRateLimit));
+    const adapters = Object.values(FUNCTIONS['delete-conversations'].adapters as Record<string, unknown>);
+
+    // Assess
+    expect(limited.map((f) => f.name)).toEqual(['delete-conversations']);
+    expect(adapters).toContain(deletionRateLimiter);
+    expect(deletionRateLimiter.access).toEqual({ table: ['dynamodb:UpdateItem'] });
+    const variables = resources[stack.functions.get('delete-conversations')!.logicalId]!.Properties.Environment.Variables;
+    expect([variables[ENV.deletionRateLimit], variables[ENV.deletionRateWindowSeconds]]).toEqual(['20', '10']);
   });
 
   it('gives each function its own log group kept 30 days', () => {
