@@ -75,7 +75,11 @@ describe('a clear whose purge event never went out', () => {
     expect(item?.[PENDING_PURGES_INDEX.partitionKey]).toBeUndefined();
     expect(item?.[PENDING_PURGES_INDEX.sortKey]).toBeUndefined();
     const purged = stack.bus.history.filter((e) => e['detail-type'] === DETAIL_TYPES.historyPurged && (e.detail as { userID?: string }).userID === alice);
-    expect(purged.map((e) => e.detail)).toEqual([expect.objectContaining({ conversationIDList: [`C2C${bob}`], messagesDeleted: 600 })]);
+    // The re-driven purge announces itself; a verification pass after it (if the first began inside the straggler
+    // window) announces itself again with nothing more deleted.
+    expect(purged.length).toBeGreaterThanOrEqual(1);
+    for (const event of purged) expect(event.detail).toMatchObject({ conversationIDList: [`C2C${bob}`] });
+    expect(purged.reduce((sum, e) => sum + (e.detail as { messagesDeleted: number }).messagesDeleted, 0)).toBe(600);
     expect(await asBob.get(`/v1/conversations/C2C${alice}/messages?limit=1`)).toMatchObject({ status: 200 });
     expect(await storedCopies(bob, `C2C${alice}`)).toBe(601);
   }, 120_000);
