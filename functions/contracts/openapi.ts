@@ -226,8 +226,20 @@ const statusText: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict.',
   413: 'The body is larger than 64 KB.',
+  429: 'Too many calls: nothing was done; retry after `Retry-After` seconds.',
   500: 'A fault on our side; the request may be retried.',
   503: 'Some conversations could not be deleted after retries: repeat the same request to finish.',
+};
+
+/** The codes answered with a `Retry-After` header, and what it means with each. */
+const RETRY_AFTER: Partial<Record<ErrorCode, string>> = {
+  IDEMPOTENCY_IN_PROGRESS: "seconds until the running request's lock expires at the latest; retry then for its answer",
+  RATE_LIMITED: 'seconds until one more call is allowed',
+};
+
+const retryAfter = (codes: readonly ErrorCode[]) => {
+  const meanings = codes.filter((code) => RETRY_AFTER[code]).map((code) => `with ${code}: ${RETRY_AFTER[code]}`);
+  return meanings.length ? { headers: { 'Retry-After': { description: `${meanings.join('; ')}.`, schema: { type: 'integer', minimum: 1 } } } } : {};
 };
 
 const errorResponses = (codes: readonly ErrorCode[]) => {
@@ -249,9 +261,7 @@ const errorResponses = (codes: readonly ErrorCode[]) => {
         String(status),
         {
           description: `${statusText[status] ?? ''} Error codes: ${listed}.`.trim(),
-          ...(group.includes('IDEMPOTENCY_IN_PROGRESS')
-            ? { headers: { 'Retry-After': { description: 'With IDEMPOTENCY_IN_PROGRESS: seconds until the running request\'s lock expires at the latest; retry then for its answer.', schema: { type: 'integer', minimum: 1 } } } }
-            : {}),
+          ...retryAfter(group),
           content: { 'application/json': { schema } },
         },
       ];

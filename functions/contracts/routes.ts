@@ -113,6 +113,7 @@ export const ROUTE_ERRORS = {
     'INVALID_HEADER',
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_IN_PROGRESS',
+    'RATE_LIMITED',
     'PARTIAL_FAILURE',
   ],
   'DELETE /v1/conversations/{conversationID}': [
@@ -122,6 +123,7 @@ export const ROUTE_ERRORS = {
     'INVALID_HEADER',
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_IN_PROGRESS',
+    'RATE_LIMITED',
     'PARTIAL_FAILURE',
   ],
   'POST /v1/admin/system-notifications': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_TEXT', 'UNKNOWN_FIELD'],
