@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
 import { type ErrorCode, ERROR_CODES, errorBody, show } from '#contracts/errors.js';
 import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '#contracts/routes.js';
+import { OPENAPI_PATH, openApiJson } from '#contracts/openapi.js';
 import type { FunctionName } from '#contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
 import { LOCAL_AWS_KEY_HEADER } from './aws-calls.js';
@@ -198,7 +199,14 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
       routes: HTTP_ROUTES.map((r) => routeKey(r)),
       websocket: `ws://${req.headers.host ?? 'localhost'}${WEBSOCKET_PATH}?token=<token>&deviceID=<device>`,
       docs: 'docs/api.md',
+      openapi: OPENAPI_PATH,
     });
+  }
+  // The API's OpenAPI document, naming this server as the one to call; public, like the docs it mirrors.
+  if (url.pathname === OPENAPI_PATH) {
+    if (method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', `use GET ${OPENAPI_PATH}`);
+    const host = req.headers.host ?? '';
+    return send(res, 200, openApiJson(/^[A-Za-z0-9.:[\]-]+$/.test(host) ? { serverUrl: `http://${host}` } : {}));
   }
   if (url.pathname === '/local/token') {
     if (method !== 'POST') return sendError(res, 'METHOD_NOT_ALLOWED', 'use POST /local/token');
