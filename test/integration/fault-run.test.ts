@@ -74,6 +74,8 @@ beforeAll(async () => {
   process.env[ENV.purgeHandoffSeconds] = String(HANDOFF_SECONDS);
   process.env[ENV.purgeLeaseSeconds] = String(LEASE_SECONDS);
   process.env[ENV.purgeStragglerSeconds] = String(STRAGGLER_SECONDS);
+  // Not what this run tests (rate-limit.test.ts does): its users delete far faster than the per-user limit allows.
+  process.env[ENV.deletionRateLimit] = '0';
   proxy = await startFaultProxy({ target: inject('dynamodbEndpoint'), seed: SEED });
   stack = await startTestStack({ dynamodbEndpoint: proxy.endpoint });
   raw = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
@@ -85,6 +87,7 @@ afterAll(async () => {
   delete process.env[ENV.purgeHandoffSeconds];
   delete process.env[ENV.purgeLeaseSeconds];
   delete process.env[ENV.purgeStragglerSeconds];
+  delete process.env[ENV.deletionRateLimit];
 });
 
 /** An app's retry: network errors, 429, 409 in progress and 5xx, with jittered backoff; the same headers each time. */

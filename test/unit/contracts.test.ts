@@ -30,6 +30,7 @@ describe('the delete body (chat.deleteConversation options)', () => {
       form: 'single',
       conversations: [{ type: 'GROUP', conversationID: 'GROUPg1', groupID: 'g1' }],
       clearHistoryMessage: true,
+      dryRun: false,
     });
   });
 
@@ -41,13 +42,14 @@ describe('the delete body (chat.deleteConversation options)', () => {
         { type: 'C2C', conversationID: 'C2Ca', peerUserID: 'a' },
       ],
       clearHistoryMessage: false,
+      dryRun: false,
     });
   });
 
   it('defaults clearHistoryMessage to true in the object form and in the query of the DELETE route', () => {
     expect(parseDeleteConversationsBody({ conversationIDList: ['C2Cb'] }).clearHistoryMessage).toBe(true);
-    expect(parseOrThrow(deleteOneQuery, {}, 'query')).toEqual({ clearHistoryMessage: true });
-    expect(parseOrThrow(deleteOneQuery, { clearHistoryMessage: 'false' }, 'query')).toEqual({ clearHistoryMessage: false });
+    expect(parseOrThrow(deleteOneQuery, {}, 'query')).toEqual({ clearHistoryMessage: true, dryRun: false });
+    expect(parseOrThrow(deleteOneQuery, { clearHistoryMessage: 'false', dryRun: 'true' }, 'query')).toEqual({ clearHistoryMessage: false, dryRun: true });
   });
 
   it('names the offending ID and its position', () => {
