@@ -1,7 +1,7 @@
 /**
  * The background purge with its parameters exposed, for the investigation mode (BENCH_PURGE_EXPERIMENTS):
  * the same DynamoHistoryPurger the service uses, driven like functions/domain/purge-history.ts but with the
- * conversation concurrency (a constant there), the chunk concurrency and the Query page size as inputs.
+ * conversation concurrency (all of a job's there), the chunk concurrency and the Query page size as inputs.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
@@ -11,7 +11,7 @@ import type { PurgeTarget } from '#contracts/events.js';
 import { keys as tableKeys, seqKey } from '#contracts/table.js';
 
 export type PurgeVariant = {
-  /** Conversations purged at once (service: CONVERSATION_CONCURRENCY = 4). */
+  /** Conversations purged at once (service: all of a job's, up to 100). */
   conversations: number;
   /** BatchWriteItem chunks in flight per conversation (service: 16). */
   chunks: number;
@@ -75,7 +75,7 @@ export const purgeWithVariant = async (
  * An alternative for the inline purge of many small histories (investigation only): one keys-only Query per
  * conversation, all at once, then every key in one parallel BatchWriteItem pass across conversations (a chunk
  * may mix partitions), then the purged marks in parallel: three waves of round trips instead of three per
- * conversation, CONVERSATION_CONCURRENCY at a time.
+ * conversation.
  */
 export const purgeAcrossConversations = async (
   client: DynamoDBDocumentClient,
