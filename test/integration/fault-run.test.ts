@@ -25,7 +25,7 @@ import { ENV } from '#contracts/environment.js';
 import { parseConversationID } from '#contracts/ids.js';
 import { keys, PENDING_PURGES_INDEX, seqFromKey, TIMELINE_SEQUENCE } from '#contracts/table.js';
 import type { Message } from '#domain/ports/messages.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultProxy, prng, startFaultProxy } from '../support/fault-proxy.js';
 import { type ApiClient, type ApiResponse, startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 
 const LONG = process.env.LONG_PROOFS === '1';
@@ -49,17 +49,6 @@ const BOUND_MS = 60_000;
 const FAULTS = {
   all: { throttle: 0.04, throttlingException: 0.03, serverError: 0.03, delay: 0.1, delayMs: [5, 40] as const, dropBefore: 0.01 },
   operations: { BatchWriteItem: { unprocessed: 0.5 }, BatchGetItem: { unprocessed: 0.5 } },
-};
-
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 };
 
 type Ack = { seq: number; startedAt: number; ackedAt: number };

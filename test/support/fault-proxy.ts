@@ -154,7 +154,7 @@ const ERRORS = {
 const PARTITION_THROTTLED: AwsError = { ...ERRORS.throttle, message: 'Throughput exceeds the current throughput limit for your partition (fault proxy: partition write limit).' };
 
 /** mulberry32: small, fast, good enough for fault draws, and reproducible from its seed. */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
