@@ -49,6 +49,13 @@ export type CreateOptions = {
   reconnect?: { baseDelayMs?: number; maxDelayMs?: number };
 };
 
+/** The reference's DELETE_CONVERSATION_OPTIONS. */
+export type DeleteConversationOptions = {
+  conversationIDList: string[];
+  /** Also clear the user's history of them. @default true */
+  clearHistoryMessage?: boolean;
+};
+
 export type LoginOptions = {
   userID: string;
   /** The bearer token (the reference's userSig). */
@@ -207,7 +214,10 @@ export class Chat {
    * (clearHistoryMessage defaults to true). Resolves `{ code: 0, data }` with `data.conversationID` (string form)
    * or `data.conversationIDList` (object form), plus `results`, `historyPurge`, `deletionID`, `deletedAt`.
    */
-  public async deleteConversation(options: string | { conversationIDList: string[]; clearHistoryMessage?: boolean }): Promise<ImResponse<DeletionResult>> {
+  public deleteConversation(conversationID: string): Promise<ImResponse<DeletionResult & { conversationID: string }>>;
+  public deleteConversation(options: DeleteConversationOptions): Promise<ImResponse<DeletionResult & { conversationIDList: string[] }>>;
+  public deleteConversation(options: string | DeleteConversationOptions): Promise<ImResponse<DeletionResult>>;
+  public async deleteConversation(options: string | DeleteConversationOptions): Promise<ImResponse<DeletionResult>> {
     this.loggedIn();
     const checked = checkDeleteOptions(options);
     const answer = await this.call<DeletionResult>({ method: 'POST', path: '/v1/conversations/delete', body: checked.body, replay: 'keyed' });

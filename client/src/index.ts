@@ -17,7 +17,7 @@ import { EVENT, TYPES } from './events.js';
 export const create = (options: CreateOptions): Chat => new Chat(options);
 
 export { Chat, ChatError, ERROR_CODES, EVENT, TYPES };
-export type { CreateOptions, LoginOptions, StorageLike } from './chat.js';
+export type { CreateOptions, DeleteConversationOptions, LoginOptions, StorageLike } from './chat.js';
 export type { ChatEvent, EventName, Handler } from './events.js';
 export type { ImResponse, RetryOptions } from './http.js';
 export type { SyncState, WebSocketConstructor, WebSocketLike } from './sync.js';

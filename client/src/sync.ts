@@ -16,10 +16,13 @@ import { backoff } from './http.js';
 /** The part of the WebSocket interface used here: the browser's and the `ws` package's both have it. */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  // The events' own types differ between the browser's class and `ws`'s; `any` keeps both assignable.
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   close(code?: number, reason?: string): void;
 }
 
@@ -124,7 +127,7 @@ export class SyncConnection {
       return this.fail(round);
     }
     this.socket = socket;
-    socket.onmessage = (event) => {
+    socket.onmessage = (event: { data: unknown }) => {
       if (round !== this.round) return;
       let message: unknown;
       try {

@@ -43,7 +43,7 @@ export type ConversationResult =
   | { conversationID: string; status: 'deleted' | 'absent' }
   | { conversationID: string; status: 'failed'; reason: string };
 
-type DeletionFields = {
+export type DeletionFields = {
   results: ConversationResult[];
   historyPurge: 'none' | 'pending' | 'scheduled' | 'complete';
   deletedAt: string;
@@ -53,7 +53,7 @@ type DeletionFields = {
 };
 
 /** `deleteConversation`'s `imResponse.data`: `conversationID` for the string form, `conversationIDList` for the object form. */
-export type DeletionResult = ({ conversationID: string } | { conversationIDList: string[] }) & DeletionFields;
+export type DeletionResult = ({ conversationID: string; conversationIDList?: never } | { conversationIDList: string[]; conversationID?: never }) & DeletionFields;
 
 export type ClearHistoryResult = {
   conversationID: string;
