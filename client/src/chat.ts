@@ -93,6 +93,8 @@ export class Chat {
   private sync: SyncConnection | undefined;
   private list: Conversation[] = [];
   private applied: string[] = [];
+  /** This session's first catch-up is done: later ones announce what they apply. */
+  private caughtUp = false;
   private appliedSet = new Set<string>();
   /** Notices are applied one at a time, in arrival order (a restore reloads the list before the next one). */
   private applying: Promise<void> = Promise.resolve();
@@ -164,6 +166,7 @@ export class Chat {
     this.list = [];
     this.applied = [];
     this.appliedSet = new Set();
+    this.caughtUp = false;
     if (was) this.emitter.emit(EVENT.SDK_NOT_READY, {});
     return { code: 0, data: {} };
   }
@@ -390,14 +393,17 @@ export class Chat {
 
   /**
    * Reads the catch-up feed from the stored cursor, page by page, applying each notice and storing the cursor after
-   * each page. A device without a cursor (first login here) has just loaded its list, which already reflects the
-   * older notices: they are recorded as applied but not announced. A cursor the server no longer accepts: the list
+   * each page. A device that never caught up before (first login here) has just loaded its list, which already
+   * reflects the older notices: they are recorded as applied but not announced. A cursor the server no longer accepts: the list
    * is reloaded and announced, and the feed read from the start in the same way.
    */
   private async catchUp(userID: string): Promise<void> {
     const cursorKey = this.key('cursor');
     let cursor = await this.storage.getItem(cursorKey);
-    let announce = cursor !== null;
+    // Once this device has caught up (in this session or an earlier one), everything listed is news; the cursor
+    // cannot tell, as it stays null while nothing was ever listed.
+    const syncedKey = this.key('synced');
+    let announce = this.caughtUp || (await this.storage.getItem(syncedKey)) !== null;
     for (let pages = 0; ; pages++) {
       if (this.user?.userID !== userID) return;
       let page: { deletionList: DeletionNotice[]; nextCursor: string | null; hasMore: boolean };
@@ -413,6 +419,7 @@ export class Chat {
         const e = error as ChatError;
         if (cursor === null || !(e.error === 'INVALID_CURSOR' || e.status === 410)) throw error;
         await this.storage.removeItem(cursorKey);
+        await this.storage.removeItem(syncedKey);
         cursor = null;
         announce = false;
         await this.loadList();
@@ -424,7 +431,11 @@ export class Chat {
         cursor = page.nextCursor;
         await this.storage.setItem(cursorKey, cursor);
       }
-      if (!page.hasMore) return;
+      if (!page.hasMore) {
+        if (!announce) await this.storage.setItem(syncedKey, '1');
+        this.caughtUp = true;
+        return;
+      }
     }
   }
 
