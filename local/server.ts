@@ -180,8 +180,44 @@ const putEvents = (req: IncomingMessage, res: ServerResponse, options: LocalServ
   return sendAwsJson(res, 200, options.bus.putEvents(entries));
 };
 
+/**
+ * CORS, as the cloud stack's `corsAllowedOrigins` configures API Gateway, so that a web app served from another local
+ * port can call the runner: origins from CORS_ALLOWED_ORIGINS (comma-separated; `:*` matches any port, another `*` any text within the host),
+ * by default any `http://localhost:*` and `http://127.0.0.1:*`. An allowed origin gets its own name back on every
+ * answer (and Retry-After exposed, so the client SDK can honour it); a preflight is answered here, before any route.
+ */
+const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-device-id';
+const corsOrigins = (): RegExp[] =>
+  (process.env.CORS_ALLOWED_ORIGINS ?? 'http://localhost:*,http://127.0.0.1:*')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => new RegExp(`^${o.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll(':*', ':\\d+').replaceAll('*', '[^/:]*')}$`));
+
+/** Adds the CORS headers for an allowed origin; answers a preflight and returns true. */
+const cors = (req: IncomingMessage, res: ServerResponse): boolean => {
+  const origin = req.headers.origin;
+  const allowed = typeof origin === 'string' && corsOrigins().some((o) => o.test(origin));
+  if (allowed) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', 'retry-after');
+    res.setHeader('vary', 'origin');
+  }
+  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
+  // A refused origin gets the same 204 without the headers: the browser then refuses the request itself.
+  if (allowed) {
+    res.setHeader('access-control-allow-methods', [...new Set(HTTP_ROUTES.map((r) => r.method))].join(', '));
+    res.setHeader('access-control-allow-headers', CORS_ALLOWED_HEADERS);
+    res.setHeader('access-control-max-age', '3600');
+  }
+  res.writeHead(204);
+  res.end();
+  return true;
+};
+
 const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) => {
   const body = await readBody(req);
+  if (cors(req, res)) return;
   // AWS APIs the functions call, answered locally: the SDK posts PutEvents to the endpoint root with X-Amz-Target.
   if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') return putEvents(req, res, options, body);
   const url = requestURL(req);
