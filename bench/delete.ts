@@ -140,7 +140,7 @@ const assertListed = async (env: Env, token: string, expected: number) => {
 const tombstoneFloor = async (env: Env, user: SeededUser): Promise<number> => {
   const deletedAt = new Date().toISOString();
   const requests: WriteRequest[] = user.conversationIDs.map((conversationID) => ({
-    PutRequest: { Item: tombstoneItem(user.userID, { conversationID, deletedSeq: 0, clearSeq: 0, deletedAt }) as Record<string, unknown> },
+    PutRequest: { Item: tombstoneItem(user.userID, { conversationID, deletionID: 'floor', deletedSeq: 0, clearSeq: 0, deletedAt }) as Record<string, unknown> },
   }));
   const started = now();
   await writeAll(env.db, requests, { tableName: TABLE, concurrency: Math.ceil(requests.length / 25) });

@@ -31,7 +31,7 @@ export const conversationResponse = z.strictObject({
   type: z.enum(['C2C', 'GROUP', 'SYSTEM']),
   peerUserID: z.optional(z.string().check(z.meta({ description: 'C2C conversations only' }))),
   groupID: z.optional(z.string().check(z.meta({ description: 'GROUP conversations only' }))),
-  lastMessage: messageResponse,
+  lastMessage: z.nullable(messageResponse).check(z.meta({ description: 'null once the history was cleared and no message came since' })),
   unreadCount: z.int().check(z.minimum(0)),
   updatedAt: timestamp,
 });
@@ -54,6 +54,7 @@ export const systemNotificationResponse = z.strictObject({
 
 export const settingsResponse = z.strictObject({
   syncConversationDeletion: z.boolean(),
+  deletionGracePeriodSeconds: z.int().check(z.minimum(0), z.meta({ description: 'how long a deletion can be undone; 0: undo off' })),
   updatedAt: z.nullable(timestamp).check(z.meta({ description: 'last change; null while nothing was ever changed' })),
   updatedBy: z.nullable(z.string()).check(z.meta({ description: 'the admin who made the last change' })),
   appliesWithinSeconds: z.int().check(z.minimum(0), z.meta({ description: 'how long functions may keep using the previous value' })),
@@ -64,11 +65,17 @@ const conversationResult = z.union([
   z.strictObject({ conversationID: z.string(), status: z.literal('failed'), reason: z.string() }),
 ]);
 
+const historyPurgeState = z.enum(['none', 'complete', 'pending', 'scheduled']).check(
+  z.meta({ description: '`pending`: the purge runs now; `scheduled`: it runs once the grace period is over; `complete`: already gone' }),
+);
+const restorableUntil = z.nullable(timestamp).check(z.meta({ description: 'POST /v1/conversations/restore undoes it until then; null: undo is off' }));
+
 const deletionFields = {
   results: z.array(conversationResult),
-  historyPurge: z.enum(['none', 'complete', 'pending']),
+  historyPurge: historyPurgeState,
   deletedAt: timestamp,
   deletionID: z.string(),
+  restorableUntil,
 };
 
 /** A deletion's answer: `conversationID` when one conversation was named (string body or DELETE), else `conversationIDList`. */
@@ -102,7 +109,9 @@ export const deletionPreviewResponse = z.union(
 export const deletionAnswerResponse = z.union([deletionResponse, deletionPreviewResponse]);
 
 export const deletionNoticeResponse = z.strictObject({
-  deletionID: z.string(),
+  kind: z.enum(['conversationsDeleted', 'historyCleared', 'conversationsRestored']),
+  deletionID: z.string().check(z.meta({ description: "the change's ID (a restore's own); drop a repeat by it" })),
+  restoresDeletionID: z.optional(z.string().check(z.meta({ description: 'a restore: the deletion it undid' }))),
   conversationIDList: z.array(z.string()),
   clearHistoryMessage: z.boolean(),
   deletedAt: timestamp,
@@ -115,6 +124,57 @@ export const syncDeletionsResponse = z.strictObject({
   nextCursor: z.nullable(z.string()).check(z.meta({ description: 'pass as `since` next time' })),
   hasMore: z.boolean(),
 });
+
+/** `POST /v1/conversations/{conversationID}/clear-history`. */
+export const historyClearedResponse = z.strictObject({
+  conversationID: z.string(),
+  deletionID: z.string().check(z.meta({ description: 'for GET /v1/deletions/{deletionID} and POST /v1/conversations/restore' })),
+  clearedAt: timestamp,
+  historyPurge: historyPurgeState,
+  restorableUntil,
+});
+
+/** `POST /v1/conversations/restore`. */
+export const restoreResponse = z.strictObject({
+  deletionID: z.string(),
+  restoreID: z.string().check(z.meta({ description: "the restore's own ID, as devices see it in `conversation.restored`" })),
+  restoredAt: timestamp,
+  conversationIDList: z.array(z.string()).check(z.meta({ description: 'the conversations put back' })),
+  results: z.array(
+    z.strictObject({
+      conversationID: z.string(),
+      status: z.enum(['restored', 'superseded']).check(z.meta({ description: '`superseded`: changed again by a later deletion or clear; left as that left it' })),
+    }),
+  ),
+});
+
+const purgeStatus = z.union([
+  z.strictObject({ state: z.literal('none') }),
+  z.strictObject({ state: z.literal('cancelled') }).check(z.meta({ description: 'restored before its purge: the history stays' })),
+  z.strictObject({ state: z.literal('scheduled'), scheduledFor: timestamp }),
+  z.strictObject({ state: z.literal('running'), scheduledFor: timestamp, messagesPurged: z.int().check(z.minimum(0)) }),
+  z.strictObject({ state: z.literal('complete'), completedAt: timestamp, messagesPurged: z.int().check(z.minimum(0)) }),
+]);
+
+/** `GET /v1/deletions/{deletionID}`, and each entry of the admin audit. */
+export const deletionStatusResponse = z.strictObject({
+  deletionID: z.string(),
+  kind: z.enum(['conversationsDeleted', 'historyCleared', 'conversationsRestored']),
+  userID: z.string(),
+  actedBy: z.string().check(z.meta({ description: 'who made it: the user, or the admin acting for the user' })),
+  actedAs: z.enum(['user', 'admin']),
+  deletedAt: timestamp,
+  clearHistoryMessage: z.boolean(),
+  conversationIDList: z.array(z.string()),
+  results: z.array(z.strictObject({ conversationID: z.string(), status: z.string() })),
+  historyPurge: purgeStatus,
+  restorableUntil,
+  restoredAt: z.nullable(timestamp),
+  restoreID: z.nullable(z.string()),
+  restoresDeletionID: z.optional(z.string().check(z.meta({ description: 'a restore: the deletion it undid' }))),
+});
+
+export const deletionAuditResponse = z.strictObject({ deletionList: z.array(deletionStatusResponse), nextCursor });
 
 /** `{"code":0,"data":...}`, the envelope of every success (functions/middleware/http-middlewares.ts). */
 export const successEnvelope = <T extends z.ZodMiniType>(data: T) => z.strictObject({ code: z.literal(0), data });
@@ -139,6 +199,11 @@ export const ROUTE_RESPONSES = {
   'GET /v1/conversations': { status: 200, data: conversationPageResponse },
   'POST /v1/conversations/delete': { status: 200, data: deletionAnswerResponse },
   'DELETE /v1/conversations/{conversationID}': { status: 200, data: deletionAnswerResponse },
+  'POST /v1/conversations/{conversationID}/clear-history': { status: 200, data: historyClearedResponse },
+  'POST /v1/conversations/restore': { status: 200, data: restoreResponse },
+  'GET /v1/deletions/{deletionID}': { status: 200, data: deletionStatusResponse },
+  'POST /v1/admin/users/{userID}/conversations/delete': { status: 200, data: deletionAnswerResponse },
+  'GET /v1/admin/users/{userID}/deletions': { status: 200, data: deletionAuditResponse },
   'POST /v1/admin/system-notifications': { status: 201, data: systemNotificationResponse },
   'GET /v1/admin/settings': { status: 200, data: settingsResponse },
   'PUT /v1/admin/settings': { status: 200, data: settingsResponse },
@@ -158,6 +223,10 @@ export const RESPONSE_COMPONENTS = {
   DeletionPreview: deletionPreviewResponse,
   DeletionAnswer: deletionAnswerResponse,
   DeletionNotice: deletionNoticeResponse,
+  HistoryCleared: historyClearedResponse,
+  Restore: restoreResponse,
+  DeletionStatus: deletionStatusResponse,
+  DeletionAudit: deletionAuditResponse,
   DeletionNoticePage: syncDeletionsResponse,
   Error: errorResponse,
   PartialFailure: partialFailureResponse,

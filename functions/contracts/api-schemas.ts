@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { type ErrorCode, show, ValidationError } from './errors.js';
-import { DEFAULT_SETTINGS } from './settings.js';
+import { DEFAULT_SETTINGS, MAX_DELETION_GRACE_PERIOD_SECONDS } from './settings.js';
 import {
   type ConversationRef,
   CONVERSATION_ID_HINT,
@@ -216,6 +216,17 @@ export const parseDeleteConversationsBody = (body: unknown): DeleteConversations
 export const settingsUpdateBody = z
   .strictObject({
     syncConversationDeletion: z.optional(booleanFlag('syncConversationDeletion')),
+    deletionGracePeriodSeconds: z.optional(
+      transformed(
+        z.unknown().check(
+          z.refine(
+            (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_DELETION_GRACE_PERIOD_SECONDS,
+            coded('INVALID_REQUEST', (v) => `deletionGracePeriodSeconds must be a whole number of seconds from 0 (undo off) to ${MAX_DELETION_GRACE_PERIOD_SECONDS}, not ${show(v)}`),
+          ),
+        ),
+        (v) => v as number,
+      ),
+    ),
   })
   .check(
     z.refine((body) => Object.keys(body).length > 0, {
@@ -239,3 +250,33 @@ export const syncDeletionsQuery = z.strictObject({
   limit: pageQuery.shape.limit,
 });
 export type SyncDeletionsQuery = z.infer<typeof syncDeletionsQuery>;
+
+/** A deletion's ID as every deletion answer gives it (`deletionID`): a UUID, lower case. */
+const DELETION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const deletionIDSchema = transformed(
+  z.unknown().check(
+    z.refine(
+      (v) => typeof v === 'string' && DELETION_ID.test(v),
+      coded('INVALID_DELETION_ID', (v) => `${show(v)} is not a deletionID: pass the deletionID of a deletion's answer unchanged (a lower-case UUID)`),
+    ),
+  ),
+  (v) => v as string,
+);
+
+/** Body of `POST /v1/conversations/restore`. */
+export const restoreBody = z.strictObject({ deletionID: deletionIDSchema });
+
+/** Query of `GET /v1/admin/users/{userID}/deletions`: from `since` (ISO time, inclusive), or on from `cursor`. */
+export const deletionAuditQuery = z.strictObject({
+  since: z.optional(
+    z.string().check(
+      z.refine(
+        (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+        coded('INVALID_QUERY', (v) => `since must be an ISO 8601 UTC time such as 2026-11-26T00:00:00Z, not ${show(v)}`),
+      ),
+    ),
+  ),
+  cursor: pageQuery.shape.cursor,
+  limit: pageQuery.shape.limit,
+});
+export type DeletionAuditQuery = z.infer<typeof deletionAuditQuery>;

@@ -4,8 +4,11 @@
  */
 import * as z from 'zod';
 
-/** `pending` when a background purge will physically remove the history; `complete` when it is already gone. */
-const historyPurgeStateSchema = z.enum(['none', 'complete', 'pending']);
+/**
+ * `pending` when a background purge will physically remove the history now; `scheduled` when it will once the undo
+ * grace period has passed; `complete` when it is already gone.
+ */
+const historyPurgeStateSchema = z.enum(['none', 'complete', 'pending', 'scheduled']);
 export type HistoryPurgeState = z.infer<typeof historyPurgeStateSchema>;
 
 /** Detail of `ConversationsDeleted`: one per successful deletion request; the push function parses it with this. */
@@ -17,8 +20,37 @@ export const conversationsDeletedDetailSchema = z.object({
   deletedAt: z.string().min(1),
   originDeviceID: z.string().nullable(),
   historyPurge: historyPurgeStateSchema,
+  /** Set when an administrator deleted for the user: the administrator's userID. */
+  actedBy: z.string().optional(),
 });
 export type ConversationsDeletedDetail = z.infer<typeof conversationsDeletedDetailSchema>;
+
+/**
+ * What devices learn of a change to a user's conversations, whichever event carries it: `ConversationsDeleted`
+ * (`kind` absent), `ConversationHistoryCleared` or `ConversationsRestored`. The push function parses this.
+ */
+export const deviceChangeDetailSchema = z.object({
+  kind: z.enum(['conversationsDeleted', 'historyCleared', 'conversationsRestored']).default('conversationsDeleted'),
+  deletionID: z.string().min(1),
+  userID: z.string().min(1),
+  conversationIDList: z.array(z.string()),
+  clearHistoryMessage: z.boolean(),
+  deletedAt: z.string().min(1),
+  originDeviceID: z.string().nullable(),
+  restoresDeletionID: z.string().optional(),
+});
+/** As published: `kind` may be absent (a `ConversationsDeleted` detail). */
+export type DeviceChangeDetail = z.input<typeof deviceChangeDetailSchema>;
+
+/** Detail of `ConversationHistoryCleared`: one conversation's history cleared, the conversation kept. */
+export type HistoryClearedDetail = Omit<ConversationsDeletedDetail, 'clearHistoryMessage'> & { kind: 'historyCleared'; clearHistoryMessage: true };
+
+/** Detail of `ConversationsRestored`: a deletion undone; `deletionID` is the restore's own, `deletedAt` its time. */
+export type ConversationsRestoredDetail = Omit<ConversationsDeletedDetail, 'historyPurge' | 'clearHistoryMessage'> & {
+  kind: 'conversationsRestored';
+  clearHistoryMessage: boolean;
+  restoresDeletionID: string;
+};
 
 const purgeTargetSchema = z.object({
   conversationID: z.string(),

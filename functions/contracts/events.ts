@@ -11,9 +11,19 @@ export const DETAIL_TYPES = {
   conversationsDeleted: 'ConversationsDeleted',
   historyPurgeRequested: 'ConversationHistoryPurgeRequested',
   historyPurged: 'ConversationHistoryPurged',
+  historyCleared: 'ConversationHistoryCleared',
+  conversationsRestored: 'ConversationsRestored',
 } as const;
 
-export type { ConversationsDeletedDetail, HistoryPurgeRequestedDetail, HistoryPurgeState, PurgeTarget } from './event-schemas.js';
+export type {
+  ConversationsDeletedDetail,
+  ConversationsRestoredDetail,
+  DeviceChangeDetail,
+  HistoryClearedDetail,
+  HistoryPurgeRequestedDetail,
+  HistoryPurgeState,
+  PurgeTarget,
+} from './event-schemas.js';
 
 /** Detail of `ConversationHistoryPurged`: the history is physically gone. */
 export type HistoryPurgedDetail = {
@@ -35,8 +45,8 @@ export type EventPattern = {
 export const RULE_PATTERNS = {
   /** Background purge: requested by a deletion too large to purge inline, and by its own continuations. */
   purgeHistory: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.historyPurgeRequested] },
-  /** Multi-device push of every deletion. */
-  pushDeletion: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.conversationsDeleted] },
+  /** Multi-device push of every deletion, cleared history and restore. */
+  pushDeletion: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.conversationsDeleted, DETAIL_TYPES.historyCleared, DETAIL_TYPES.conversationsRestored] },
 } satisfies Record<string, EventPattern>;
 
 /** Evaluates the pattern subset above against an event; used by the local bus. */

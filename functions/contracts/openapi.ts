@@ -17,6 +17,8 @@ import {
   createGroupBody,
   DEFAULT_PAGE_SIZE,
   deleteConversationsObject,
+  deletionAuditQuery,
+  deletionIDSchema,
   deleteOneQuery,
   groupIDSchema,
   MAX_DELETE_BATCH,
@@ -25,6 +27,7 @@ import {
   MAX_PAGE_SIZE,
   MAX_TEXT_LENGTH,
   pageQuery,
+  restoreBody,
   sendMessageBody,
   settingsUpdateBody,
   syncDeletionsQuery,
@@ -33,6 +36,7 @@ import {
 } from './api-schemas.js';
 import { RESPONSE_COMPONENTS, ROUTE_RESPONSES } from './api-responses.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { MAX_DELETION_GRACE_PERIOD_SECONDS } from './settings.js';
 import { CONVERSATION_ID_HINT, GROUP_ID_HINT, GROUP_ID_PATTERN, SYSTEM_CONVERSATION_ID, USER_ID_HINT, USER_ID_PATTERN } from './ids.js';
 import { HTTP_ROUTES, type HttpRouteKey, routeErrors, routeKey } from './routes.js';
 
@@ -83,6 +87,11 @@ const ID_COMPONENTS: Record<string, JsonSchema> = {
   ConversationID: { type: 'string', pattern: CONVERSATION_ID_PATTERN, description: CONVERSATION_ID_HINT },
   UserID: { type: 'string', pattern: USER_ID_PATTERN.source, description: USER_ID_HINT },
   GroupID: { type: 'string', pattern: GROUP_ID_PATTERN.source, description: GROUP_ID_HINT },
+  DeletionID: {
+    type: 'string',
+    pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    description: "the `deletionID` of a deletion's (or cleared history's) answer, unchanged",
+  },
 };
 
 /**
@@ -121,6 +130,20 @@ export const REQUEST_FIELD_SCHEMAS: ReadonlyMap<z.ZodMiniType, JsonSchema> = new
     booleanField('answer what the deletion would do; change nothing', defaultOf(deleteConversationsObject, { conversationIDList: ['C2Ca'] }, 'dryRun')),
   ],
   [settingsUpdateBody.shape.syncConversationDeletion, booleanField("push each deletion to the user's other devices and serve the catch-up list")],
+  [
+    settingsUpdateBody.shape.deletionGracePeriodSeconds,
+    {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_DELETION_GRACE_PERIOD_SECONDS,
+      description: 'how long a deletion or cleared history can be undone (POST /v1/conversations/restore); its purge waits until then; 0 turns undo off',
+    },
+  ],
+  [deletionIDSchema, ref('DeletionID')],
+  [
+    deletionAuditQuery.shape.since,
+    { type: 'string', format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$', description: 'list from this time on (UTC, inclusive); omit for every retained record' },
+  ],
   [settingsUpdateBody, { minProperties: 1, description: 'the settings to change, at least one; the others keep their value' }],
   [pageQuery.shape.limit, limitField],
   [pageQuery.shape.cursor, cursorField(0, 'a nextCursor from the previous page of the same list')],
@@ -144,6 +167,7 @@ const REQUEST_COMPONENTS = {
   SystemNotificationRequest: systemNotificationBody,
   DeleteConversationsRequest: deleteConversationsObject,
   SettingsUpdate: settingsUpdateBody,
+  RestoreRequest: restoreBody,
 } as const;
 
 type RequestComponent = keyof typeof REQUEST_COMPONENTS | 'ConversationID';
@@ -185,6 +209,36 @@ export const ROUTE_REQUESTS = {
     path: { conversationID: conversationIDSchema },
     query: deleteOneQuery,
     headers: ['Idempotency-Key', 'X-Device-ID'],
+  },
+  'POST /v1/conversations/{conversationID}/clear-history': {
+    operationId: 'clearHistoryMessage',
+    summary: "Clear the caller's history of a conversation and keep the conversation (undoable within the grace period)",
+    path: { conversationID: conversationIDSchema },
+    headers: ['Idempotency-Key', 'X-Device-ID'],
+  },
+  'POST /v1/conversations/restore': {
+    operationId: 'restoreConversation',
+    summary: 'Undo a deletion or a cleared history within its grace period: the conversations, and their history, come back',
+    body: ['RestoreRequest'],
+    headers: ['Idempotency-Key', 'X-Device-ID'],
+  },
+  'GET /v1/deletions/{deletionID}': {
+    operationId: 'getDeletion',
+    summary: "One of the caller's deletions: what it did, whether it can be undone, how far its history purge is",
+    path: { deletionID: deletionIDSchema },
+  },
+  'POST /v1/admin/users/{userID}/conversations/delete': {
+    operationId: 'deleteConversationForUser',
+    summary: "Delete a user's conversations for them (admin): the same body and answer as the user's own call",
+    path: { userID: userIDSchema },
+    body: ['ConversationID', 'DeleteConversationsRequest'],
+    headers: ['Idempotency-Key'],
+  },
+  'GET /v1/admin/users/{userID}/deletions': {
+    operationId: 'getUserDeletions',
+    summary: "A user's deletions, cleared histories and restores, oldest first, with who acted and the purge state (admin audit)",
+    path: { userID: userIDSchema },
+    query: deletionAuditQuery,
   },
   'POST /v1/admin/system-notifications': {
     operationId: 'sendSystemNotification',

@@ -3,10 +3,12 @@
  * and the catch-up list it reads when it comes back online. Both carry the same notice, so a client handles a
  * pushed deletion and a caught-up one with the same code, and drops a repeat by `deletionID`.
  */
-import type { ConversationsDeletedDetail } from './events.js';
+import type { DeviceChangeDetail } from './events.js';
 
-/** One deletion as devices see it. */
+/** One deletion (or cleared history, or restore) as devices see it. */
 export type DeletionNotice = {
+  /** What happened: conversations deleted, one history cleared (the conversation stays), or a deletion undone. */
+  kind: NonNullable<DeviceChangeDetail['kind']>;
   /** Unique per deletion request: a device that receives the same deletion twice (push retry, catch-up overlap) drops the repeat. */
   deletionID: string;
   conversationIDList: string[];
@@ -14,23 +16,31 @@ export type DeletionNotice = {
   deletedAt: string;
   /** The `X-Device-ID` of the device that deleted, or null when it sent none. */
   originDeviceID: string | null;
+  /** A restore: the deletion it undid (its conversations are back; reload them). */
+  restoresDeletionID?: string;
 };
 
-export const PUSH_MESSAGE_TYPES = { conversationDeleted: 'conversation.deleted' } as const;
+export const PUSH_MESSAGE_TYPES = {
+  conversationsDeleted: 'conversation.deleted',
+  historyCleared: 'conversation.historyCleared',
+  conversationsRestored: 'conversation.restored',
+} as const satisfies Record<DeletionNotice['kind'], string>;
 
-/** The WebSocket message sent to the user's other connected devices for each deletion. */
-export type ConversationDeletedMessage = { type: typeof PUSH_MESSAGE_TYPES.conversationDeleted; data: DeletionNotice };
+/** The WebSocket message sent to the user's other connected devices for each change. */
+export type ConversationDeletedMessage = { type: (typeof PUSH_MESSAGE_TYPES)[DeletionNotice['kind']]; data: DeletionNotice };
 
-export const noticeOf = (detail: Pick<ConversationsDeletedDetail, keyof DeletionNotice>): DeletionNotice => ({
+export const noticeOf = (detail: Pick<DeviceChangeDetail, 'deletionID' | 'conversationIDList' | 'clearHistoryMessage' | 'deletedAt' | 'originDeviceID' | 'restoresDeletionID'> & { kind?: DeviceChangeDetail['kind'] }): DeletionNotice => ({
+  kind: detail.kind ?? 'conversationsDeleted',
   deletionID: detail.deletionID,
   conversationIDList: detail.conversationIDList,
   clearHistoryMessage: detail.clearHistoryMessage,
   deletedAt: detail.deletedAt,
   originDeviceID: detail.originDeviceID,
+  ...(detail.restoresDeletionID ? { restoresDeletionID: detail.restoresDeletionID } : {}),
 });
 
 export const conversationDeletedMessage = (notice: DeletionNotice): ConversationDeletedMessage => ({
-  type: PUSH_MESSAGE_TYPES.conversationDeleted,
+  type: PUSH_MESSAGE_TYPES[notice.kind],
   data: notice,
 });
 

@@ -29,6 +29,13 @@ export const PENDING_PURGES_INDEX = { name: 'pendingPurges', partitionKey: 'purg
  */
 export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, stragglerSeconds: 30, maxPerSweep: 500 } as const;
 
+/**
+ * Undo: how long after a deletion's grace period ends its purge may start. A restore is accepted only before the
+ * period ends, and its write lands within its function's timeout (29 s); the purge waits this much longer, so it
+ * never removes a copy that a restore, accepted in time, made visible again.
+ */
+export const RESTORE_WRITE_MARGIN_SECONDS = 30;
+
 /** The due time stored on a pending purge: ISO, so that string order is time order in the index. */
 export const purgeDueAt = (fromMs: number, afterSeconds: number): string => new Date(fromMs + afterSeconds * 1000).toISOString();
 
@@ -103,6 +110,11 @@ export const keys = {
     sk: `${deletedAt}#${deletionID}`,
   }),
   deletionPartition: (userID: string): string => `DELETIONS#${userID}`,
+  /**
+   * The status of one deletion (or cleared history), found by its ID: what it did, who acted, whether it can still be
+   * undone, how far its purge is. Kept as long as the record.
+   */
+  deletionStatus: (userID: string, deletionID: string): Key => ({ pk: `DELETION#${userID}#${deletionID}`, sk: 'STATUS' }),
 
   /** A device's WebSocket connection, registered per user. */
   connection: (userID: string, connectionID: string): Key => ({ pk: keys.connectionPartition(userID), sk: `CONN#${connectionID}` }),

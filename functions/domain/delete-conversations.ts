@@ -29,7 +29,9 @@ import {
 import type { ConversationRef } from '#contracts/ids.js';
 import { DeletionIncompleteError } from './errors.js';
 import type { Clock } from './ports/clock.js';
-import type { DeletionRepository, Tombstone } from './ports/deletions.js';
+import type { Actor, DeletionRepository, Tombstone } from './ports/deletions.js';
+import type { SettingsReader } from './ports/settings.js';
+import { undoWindow } from './undo.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
 import { estimatePurgeSize, purgeHistory } from './purge-history.js';
@@ -50,6 +52,8 @@ export type DeletionDeps = {
   purger: Pick<HistoryPurger, 'purgeRange' | 'markPurged'>;
   events: EventPublisher;
   clock: Clock;
+  /** The undo grace period is an app setting. */
+  settings: SettingsReader;
   options?: DeletionOptions;
   /** Observability hooks (metrics); optional so the use case stays testable without them. */
   observe?: (name: 'raceRepaired' | 'purgeDeferred' | 'purgedInline', count: number) => void;
@@ -63,6 +67,8 @@ export type DeleteConversationsInput = {
   originDeviceID: string | null;
   /** The deletion's ID when a retry must reuse it ({@link deletionIDFor}); a new one otherwise. */
   deletionID?: string;
+  /** Who asks: the user, or an administrator acting for the user. @default the user */
+  actor?: Actor;
 };
 
 /**
@@ -86,6 +92,8 @@ export type DeleteConversationsOutcome = {
   conversationIDList: string[];
   results: ConversationResult[];
   historyPurge: HistoryPurgeState;
+  /** Until when `POST /v1/conversations/restore` can undo it; null when undo is off (or nothing was deleted). */
+  restorableUntil: string | null;
 };
 
 export const deleteConversations = async (deps: DeletionDeps, input: DeleteConversationsInput): Promise<DeleteConversationsOutcome> => {
@@ -94,9 +102,11 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const now = deps.clock.now();
   const deletedAt = now.toISOString();
   const deletionID = input.deletionID ?? randomUUID();
+  const actor = input.actor ?? { actedBy: input.userID, actedAs: 'user' };
 
-  // 1. Where each conversation stands.
-  const states = await deps.deletions.readStates(input.userID, refs);
+  // 1. Where each conversation stands, and how long the deletion can be undone.
+  const [states, settings] = await Promise.all([deps.deletions.readStates(input.userID, refs), deps.settings.current()]);
+  const undo = undoWindow(now, settings.deletionGracePeriodSeconds);
 
   // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared.
   const tombstones: Tombstone[] = [];
@@ -107,9 +117,11 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     const clearSeq = input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq;
     tombstones.push({
       conversationID: ref.conversationID,
+      deletionID,
       deletedSeq: Math.max(state.deletedSeq, state.timelineSeq),
       clearSeq,
       deletedAt,
+      ...(undo ? { restorableUntil: undo.restorableUntil } : {}),
       // Copies up to the clear point may still be stored: the tombstone itself records the purge owed.
       ...(input.clearHistoryMessage && clearSeq > state.purgedSeq ? { purgeOwedTo: deletionID } : {}),
     });
@@ -128,7 +140,15 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     return { conversationID: ref.conversationID, status: states.get(ref.conversationID)!.live ? 'deleted' : 'absent' };
   });
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
-  const summary = { deletionID, userID: input.userID, conversationIDList: gone, clearHistoryMessage: input.clearHistoryMessage, deletedAt, originDeviceID: input.originDeviceID };
+  const summary = {
+    deletionID,
+    userID: input.userID,
+    conversationIDList: gone,
+    clearHistoryMessage: input.clearHistoryMessage,
+    deletedAt,
+    originDeviceID: input.originDeviceID,
+    ...(actor.actedAs === 'admin' ? { actedBy: actor.actedBy } : {}),
+  };
 
   // What the history purge has to do: every conversation now gone whose clear point is above what is known purged,
   // not only those this request wrote (a repeat after a failure mid-way finds the tombstone there and must still purge).
@@ -140,7 +160,10 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
         const clearSeq = writtenByID.get(conversationID)?.clearSeq ?? state.clearSeq;
         return clearSeq > state.purgedSeq ? [{ conversationID, clearSeq, afterSeq: state.purgedSeq }] : [];
       });
-  const purgeInline = targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
+  // An undoable deletion purges nothing before its grace period ends: the sweeper starts its purge then.
+  const purgeInline = !undo && targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
+  const restorableUntil = undo && written.length > 0 ? undo.restorableUntil : null;
+  const purgeScheduledFor = targets.length === 0 ? null : undo ? undo.purgeFrom : deletedAt;
 
   // 3-5 touch disjoint items (copies above the deletion point, copies at or below the clear point, the record, the
   // bus), so they run side by side: the response pays for the slowest, not the sum.
@@ -156,6 +179,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   };
   // 4. Purge small histories inline; the clear point already hides the history either way.
   const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
+    if (undo) return [];
     if (!purgeInline) return targets;
     try {
       const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs, passStartedAt: deletedAt });
@@ -169,12 +193,26 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   // 5. The durable record, from which a device that misses the event converges.
   const recordDeletion = async () => {
     if (gone.length === 0) return;
-    await deps.deletions.putDeletionRecord({ ...summary, clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])) });
+    await deps.deletions.putDeletionRecord({
+      ...summary,
+      ...actor,
+      kind: 'conversationsDeleted',
+      results,
+      restorableUntil,
+      purgeScheduledFor,
+      clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])),
+    });
   };
   // 5. The events, once it is known what is left for the background purge.
   const announce = async (): Promise<HistoryPurgeState> => {
     const deferred = await purgeSmallHistories();
-    const historyPurge: HistoryPurgeState = !input.clearHistoryMessage ? 'none' : deferred.length > 0 ? 'pending' : 'complete';
+    const historyPurge: HistoryPurgeState = !input.clearHistoryMessage
+      ? 'none'
+      : undo && targets.length > 0
+        ? 'scheduled'
+        : deferred.length > 0
+          ? 'pending'
+          : 'complete';
     const events: OutgoingEvent[] = [];
     if (gone.length > 0) {
       const deleted: ConversationsDeletedDetail = { ...summary, historyPurge };
@@ -201,7 +239,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   for (const step of [announced, ...others]) if (step.status === 'rejected') throw step.reason;
   const historyPurge = (announced as PromiseFulfilledResult<HistoryPurgeState>).value;
 
-  const outcome: DeleteConversationsOutcome = { deletionID, deletedAt, conversationIDList: gone, results, historyPurge };
+  const outcome: DeleteConversationsOutcome = { deletionID, deletedAt, conversationIDList: gone, results, historyPurge, restorableUntil };
   if (failures.size > 0) throw new DeletionIncompleteError(outcome);
   return outcome;
 };

@@ -80,3 +80,54 @@ export class DeletionIncompleteError extends Error {
     this.name = 'DeletionIncompleteError';
   }
 }
+
+/** The conversation is not in the caller's list (never had it, or deleted it): there is no history of it to clear. */
+export class ConversationNotFoundError extends Error {
+  public constructor(
+    public readonly conversationID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${conversationID} is not in your conversation list: GET /v1/conversations lists the ones you have`, options);
+    this.name = 'ConversationNotFoundError';
+  }
+}
+
+/** No deletion of the caller's has this ID (another user's deletions are not found either). */
+export class DeletionNotFoundError extends Error {
+  public constructor(
+    public readonly deletionID: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`you have no deletion ${deletionID}: pass the deletionID of one of your own deletion's answers (kept 35 days)`, options);
+    this.name = 'DeletionNotFoundError';
+  }
+}
+
+/** The deletion was already undone; nothing was changed this time. */
+export class AlreadyRestoredError extends Error {
+  public constructor(
+    public readonly deletionID: string,
+    public readonly restoredAt: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`deletion ${deletionID} was already restored at ${restoredAt}; nothing was changed`, options);
+    this.name = 'AlreadyRestoredError';
+  }
+}
+
+/** The deletion's grace period is over (or undo was off when it was made): its history may be gone for good. */
+export class RestoreExpiredError extends Error {
+  public constructor(
+    public readonly deletionID: string,
+    public readonly restorableUntil: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      restorableUntil
+        ? `deletion ${deletionID} could be restored until ${restorableUntil}; that time has passed and nothing was changed`
+        : `deletion ${deletionID} was made while undo was off (deletionGracePeriodSeconds 0); it cannot be restored`,
+      options,
+    );
+    this.name = 'RestoreExpiredError';
+  }
+}

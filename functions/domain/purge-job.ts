@@ -8,6 +8,7 @@ import type { Clock } from './ports/clock.js';
 import type { EventPublisher } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
 import { purgeHistory } from './purge-history.js';
+import { purgeAllowed } from './undo.js';
 
 /** A run made no progress at all: rather than re-publish forever, fail so the event is retried, then dead-lettered. */
 export class PurgeStalledError extends Error {
@@ -24,10 +25,17 @@ export const runPurgeJob = async (
 ) => {
   // Never past the stored clear point: the event only asks, the tombstone says what the user cleared. A stale or
   // forged event cannot purge what the user still sees, nor record a purge point above the clear point.
+  // Nor while the conversation's last change can still be undone: a restore would bring back what the purge removed.
+  // Its pending purge stays due after the grace period, when the sweeper drives it again.
   const stored = await deps.purger.readClearPoints(job.userID, job.targets.map((t) => t.conversationID));
-  const targets = job.targets.map((t) => ({ ...t, clearSeq: Math.min(t.clearSeq, stored.get(t.conversationID) ?? 0) }));
+  const startedAt = deps.clock.now();
+  const targets = job.targets.flatMap((t) => {
+    const point = stored.get(t.conversationID);
+    return purgeAllowed(point?.restorableUntil, startedAt) ? [{ ...t, clearSeq: Math.min(t.clearSeq, point?.clearSeq ?? 0) }] : [];
+  });
   // A continuation resumes the pass its job began at `requestedAt`.
   const outcome = await purgeHistory(deps.purger, { userID: job.userID, targets, deadline, passStartedAt: job.requestedAt });
+  await deps.purger.recordPurged(job.userID, job.deletionID, outcome.messagesDeleted);
   const messagesDeleted = job.messagesDeleted + outcome.messagesDeleted;
   if (outcome.remaining.length > 0) {
     const moved = outcome.messagesDeleted > 0 || outcome.remaining.some((t) => job.targets.find((o) => o.conversationID === t.conversationID)?.afterSeq !== t.afterSeq);
@@ -36,6 +44,8 @@ export const runPurgeJob = async (
     await deps.events.publish([{ detailType: DETAIL_TYPES.historyPurgeRequested, detail: continuation }]);
     return { ...outcome, finished: false };
   }
+  // Deferred by undo: the sweeper drives these again once their grace period is over; the job is not done.
+  if (targets.length < job.targets.length) return { ...outcome, finished: false };
   const now = deps.clock.now();
   const purged: HistoryPurgedDetail = {
     deletionID: job.deletionID,

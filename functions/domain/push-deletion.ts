@@ -11,7 +11,7 @@
  *    (Lambda's async retries, then the dead-letter queue), and the retry only posts to the rest.
  */
 import pLimit from 'p-limit';
-import type { ConversationsDeletedDetail } from '#contracts/events.js';
+import type { DeviceChangeDetail } from '#contracts/events.js';
 import { conversationDeletedMessage, noticeOf } from '#contracts/push-messages.js';
 import { liveConnections } from './device-connections.js';
 import type { Clock } from './ports/clock.js';
@@ -55,7 +55,7 @@ export class PushIncompleteError extends Error {
   }
 }
 
-export const pushDeletion = async (deps: PushDeps, detail: ConversationsDeletedDetail): Promise<PushOutcome> => {
+export const pushDeletion = async (deps: PushDeps, detail: DeviceChangeDetail): Promise<PushOutcome> => {
   const outcome: PushOutcome = { status: 'sync-off', sent: 0, gone: 0, removed: 0, alreadyServed: 0 };
 
   // 1. Off unless switched on.

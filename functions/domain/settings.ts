@@ -17,6 +17,7 @@ export const updateSettings = (
 ): Promise<StoredSettings> => {
   const changes: Partial<AppSettings> = {};
   if (input.changes.syncConversationDeletion !== undefined) changes.syncConversationDeletion = input.changes.syncConversationDeletion;
+  if (input.changes.deletionGracePeriodSeconds !== undefined) changes.deletionGracePeriodSeconds = input.changes.deletionGracePeriodSeconds;
   return deps.settingsStore.update(changes, { updatedAt: deps.clock.now().toISOString(), updatedBy: input.adminUserID });
 };
 

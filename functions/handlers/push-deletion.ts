@@ -1,4 +1,4 @@
-import { conversationsDeletedDetailSchema } from '#contracts/event-schemas.js';
+import { deviceChangeDetailSchema } from '#contracts/event-schemas.js';
 import { PushIncompleteError, pushDeletion } from '#domain/push-deletion.js';
 import { eventHandler } from '#middleware/event-handler.js';
 import { logger } from '#observability/logger.js';
@@ -13,11 +13,11 @@ const record = (outcome: { sent: number; gone: number }) => {
 };
 
 /**
- * Target of the `pushDeletion` rule (`ConversationsDeleted`): pushes the deletion to the user's other devices.
+ * Target of the `pushDeletion` rule (`ConversationsDeleted`, `ConversationHistoryCleared`, `ConversationsRestored`): pushes the change to the user's other devices.
  * Throws when some devices could not be reached, so the invocation is retried (only for those) and ends in the
  * dead-letter queue if it keeps failing.
  */
-export const handler = eventHandler(conversationsDeletedDetailSchema, async (detail) => {
+export const handler = eventHandler(deviceChangeDetailSchema, async (detail) => {
   logger.appendKeys({ deletionID: detail.deletionID, userID: detail.userID });
   try {
     const outcome = await pushDeletion(deps, detail);

@@ -14,10 +14,10 @@ import { type ErrorMapping, mapError, RequestInProgressError } from './http-erro
 import type { HttpContext, HttpEvent } from './http-middlewares.js';
 
 export const presentDeletion = (form: DeletionForm, outcome: DeleteConversationsOutcome) => {
-  const { results, historyPurge, deletedAt, deletionID } = outcome;
+  const { results, historyPurge, deletedAt, deletionID, restorableUntil } = outcome;
   // The single form names what was asked, even when it failed; the list form lists what is now gone.
   const named = form === 'single' ? { conversationID: results[0]!.conversationID } : { conversationIDList: outcome.conversationIDList };
-  return { ...named, results, historyPurge, deletedAt, deletionID };
+  return { ...named, results, historyPurge, deletedAt, deletionID, restorableUntil };
 };
 
 /** A dry run's answer, in the same two forms, marked `dryRun` so it cannot be mistaken for a deletion. */

@@ -7,7 +7,11 @@
 import type { ErrorCode } from '#contracts/errors.js';
 import { ValidationError } from '#contracts/errors.js';
 import {
+  AlreadyRestoredError,
   CannotMessageSelfError,
+  ConversationNotFoundError,
+  DeletionNotFoundError,
+  RestoreExpiredError,
   GroupExistsError,
   GroupNotFoundError,
   GroupTooLargeError,
@@ -109,6 +113,10 @@ export const HTTP_ERRORS: readonly ErrorMapping[] = [
   mapError(GroupTooLargeError, 'INVALID_REQUEST'),
   mapError(NotGroupMemberError, 'NOT_GROUP_MEMBER'),
   mapError(CannotMessageSelfError, 'CANNOT_MESSAGE_SELF'),
+  mapError(ConversationNotFoundError, 'CONVERSATION_NOT_FOUND'),
+  mapError(DeletionNotFoundError, 'DELETION_NOT_FOUND'),
+  mapError(AlreadyRestoredError, 'ALREADY_RESTORED'),
+  mapError(RestoreExpiredError, 'RESTORE_EXPIRED'),
 ];
 
 /** The answer for an error, or undefined when no mapping knows it (an unexpected error: a 500). */

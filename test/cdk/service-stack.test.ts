@@ -145,13 +145,14 @@ describe('IAM least privilege', () => {
   const expected: Record<FunctionName, string[]> = {
     messages: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:GetItem'),
     groups: on('table', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
-    conversations: on('index', 'dynamodb:Query'),
+    // The list reads the by-time index; a deletion's status reads its item and the conversations' purge progress.
+    conversations: [...on('index', 'dynamodb:Query'), ...on('table', 'dynamodb:GetItem', 'dynamodb:BatchGetItem')],
     'delete-conversations': [
-      ...on('table', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'),
+      ...on('table', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'),
       ...on('idempotency-table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
       ...on('bus', 'events:PutEvents'),
     ],
-    admin: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'),
+    admin: on('table', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'),
     sync: on('table', 'dynamodb:GetItem', 'dynamodb:Query'),
     'ws-authorizer': [],
     'ws-connect': on('table', 'dynamodb:PutItem'),

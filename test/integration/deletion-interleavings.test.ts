@@ -53,6 +53,8 @@ const deletionDeps = (deletions: DeletionRepository) => ({
   purger: new DynamoHistoryPurger(client, tableName),
   events,
   clock: systemClock,
+  // Undo off: these interleavings are about the points and the purge, which undo would postpone.
+  settings: { current: async () => ({ syncConversationDeletion: false, deletionGracePeriodSeconds: 0 }) },
   options: { writeBudgetMs: 300 },
 });
 

@@ -27,6 +27,12 @@ const record = (userID: string) => ({
   deletedAt: new Date().toISOString(),
   originDeviceID: 'phone',
   clearPoints: { C2Cbob: 3 },
+  kind: 'conversationsDeleted' as const,
+  actedBy: userID,
+  actedAs: 'user' as const,
+  results: [{ conversationID: 'C2Cbob', status: 'deleted' }],
+  restorableUntil: null,
+  purgeScheduledFor: null,
 });
 
 describe('DynamoPushProgress', () => {
@@ -99,10 +105,10 @@ describe('DynamoConnectionRegistry and DynamoSettingsRepository', () => {
 
   it('reads defaults before any write and keeps unnamed settings on update', async () => {
     const settings = new DynamoSettingsRepository(client, tableName);
-    expect(await settings.read()).toEqual({ settings: { syncConversationDeletion: false }, updatedAt: null, updatedBy: null });
+    expect(await settings.read()).toEqual({ settings: { syncConversationDeletion: false, deletionGracePeriodSeconds: 600 }, updatedAt: null, updatedBy: null });
     await settings.update({ syncConversationDeletion: true }, { updatedAt: '2025-01-01T00:00:00.000Z', updatedBy: 'root' });
     expect(await settings.update({}, { updatedAt: '2025-01-02T00:00:00.000Z', updatedBy: 'ops' })).toEqual({
-      settings: { syncConversationDeletion: true },
+      settings: { syncConversationDeletion: true, deletionGracePeriodSeconds: 600 },
       updatedAt: '2025-01-02T00:00:00.000Z',
       updatedBy: 'ops',
     });

@@ -123,7 +123,8 @@ describe('app settings', () => {
 
     // Assess
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ code: 0, data: { syncConversationDeletion: false, updatedAt: null, updatedBy: null, appliesWithinSeconds: 0 } });
+    // deletionGracePeriodSeconds: 0 is what the test stack stores before the test (test/support/stack.ts).
+    expect(read.body).toEqual({ code: 0, data: { syncConversationDeletion: false, deletionGracePeriodSeconds: 0, updatedAt: null, updatedBy: null, appliesWithinSeconds: 0 } });
     expect(userRead.status).toBe(403);
     expect(userWrite.status).toBe(403);
     expect(userWrite.body).toMatchObject({ code: 40300, error: 'ADMIN_REQUIRED' });
@@ -193,7 +194,7 @@ describe('push of deletions to the other devices', () => {
     const [atB, atC] = await Promise.all([b.next(), c.next()]);
     expect(atB).toEqual({
       type: 'conversation.deleted',
-      data: { deletionID: expect.any(String), conversationIDList: [`C2C${bob}`, 'GROUPfriends'], clearHistoryMessage: false, deletedAt: deleted.deletedAt, originDeviceID: 'phone' },
+      data: { kind: 'conversationsDeleted', deletionID: expect.any(String), conversationIDList: [`C2C${bob}`, 'GROUPfriends'], clearHistoryMessage: false, deletedAt: deleted.deletedAt, originDeviceID: 'phone' },
     });
     expect(atC).toEqual(atB);
     await settled(a, b, c, other);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#contracts/table.js';
 import { inject } from 'vitest';
 import type { AwsCall, AwsCallInterceptor } from '#local/aws-calls.js';
 import { type LocalStack, startLocalStack } from '#local/stack.js';
@@ -65,11 +66,14 @@ export type TestStack = LocalStack & {
 export const startedStacks: TestStack[] = [];
 
 /**
+ * @param options.deletionGracePeriodSeconds The app's undo grace period, stored as if an admin had set it before the
+ *   test (no `updatedAt`). @default 0: undo off, so that a clearing deletion purges at once, as the tests of the purge
+ *   expect; the undo tests pass the product's default or a short period.
  * @param options.dynamodbEndpoint Where the functions send their DynamoDB calls, e.g. a fault proxy's endpoint
  *   (test/support/fault-proxy.ts). The functions' client is built once per process, so the first stack of a test
  *   file decides it. `db` always reads the run's DynamoDB Local directly. @default the run's DynamoDB Local
  */
-export const startTestStack = async (options: { dynamodbEndpoint?: string } = {}): Promise<TestStack> => {
+export const startTestStack = async (options: { dynamodbEndpoint?: string; deletionGracePeriodSeconds?: number } = {}): Promise<TestStack> => {
   const backgroundErrors: unknown[] = [];
   const awsCalls: AwsCall[] = [];
   const interceptors = new Set<AwsCallInterceptor>();
@@ -108,6 +112,7 @@ export const startTestStack = async (options: { dynamodbEndpoint?: string } = {}
     },
     uncoveredCalls: () => uncoveredCalls(awsCalls, policies, names),
   };
+  await db.send(new PutCommand({ TableName: stack.tableName, Item: { ...keys.settings(), deletionGracePeriodSeconds: options.deletionGracePeriodSeconds ?? 0 } }));
   startedStacks.push(testStack);
   return testStack;
 };

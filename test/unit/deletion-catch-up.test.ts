@@ -8,7 +8,7 @@ import type { DeletionLog, DeletionLogEntry } from '#domain/ports/deletion-log.j
 class MemoryLog implements DeletionLog {
   public readonly entries: (DeletionLogEntry & { userID: string })[] = [];
   public add(userID: string, deletedAt: string, deletionID: string) {
-    const notice: DeletionNotice = { deletionID, conversationIDList: [`C2C${deletionID}`], clearHistoryMessage: true, deletedAt, originDeviceID: null };
+    const notice: DeletionNotice = { kind: 'conversationsDeleted', deletionID, conversationIDList: [`C2C${deletionID}`], clearHistoryMessage: true, deletedAt, originDeviceID: null };
     this.entries.push({ userID, position: `${deletedAt}#${deletionID}`, notice });
     this.entries.sort((a, b) => (a.position < b.position ? -1 : 1));
   }
@@ -27,7 +27,7 @@ const iso = (minutes: number) => at(minutes).toISOString();
 const setup = (syncOn = true) => {
   let now = at(10);
   const log = new MemoryLog();
-  const deps = { settings: { current: async () => ({ syncConversationDeletion: syncOn }) }, deletionLog: log, clock: { now: () => now } };
+  const deps = { settings: { current: async () => ({ syncConversationDeletion: syncOn, deletionGracePeriodSeconds: 600 }) }, deletionLog: log, clock: { now: () => now } };
   return { deps, log, setNow: (d: Date) => (now = d) };
 };
 

@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
+import type { ClearHistoryOutcome } from '#domain/clear-history.js';
+import { type DeletionStatusView, type listUserDeletions } from '#domain/deletion-status.js';
+import type { RestoreOutcome } from '#domain/restore-deletion.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod/mini';
 import * as responses from '#contracts/api-responses.js';
@@ -303,7 +306,7 @@ describe('request schemas accept exactly what the handlers accept', () => {
   );
 
   it('leaves no request field without a schema (zod sees a refinement as anything: `{}`)', () => {
-    const bodies = ['SendMessageRequest', 'CreateGroupRequest', 'SystemNotificationRequest', 'DeleteConversationsRequest', 'SettingsUpdate'] as const;
+    const bodies = ['SendMessageRequest', 'CreateGroupRequest', 'SystemNotificationRequest', 'DeleteConversationsRequest', 'SettingsUpdate', 'RestoreRequest'] as const;
     for (const name of bodies) {
       const schema = doc.components.schemas[name] as { properties: Record<string, object> };
       for (const [field, fieldSchema] of Object.entries(schema.properties)) expect(Object.keys(fieldSchema), `${name}.${field}`).not.toEqual([]);
@@ -343,6 +346,11 @@ describe('response schemas', () => {
     expectTypeOf<ReturnType<typeof presentDeletion>>().toExtend<Out<typeof responses.deletionResponse>>();
     expectTypeOf<Fields<ReturnType<typeof presentPreview>>>().toEqualTypeOf<Fields<Out<typeof responses.deletionPreviewResponse>>>();
     expectTypeOf<ReturnType<typeof presentPreview>>().toExtend<Out<typeof responses.deletionPreviewResponse>>();
+    expectTypeOf<Out<typeof responses.historyClearedResponse>>().toEqualTypeOf<ClearHistoryOutcome>();
+    expectTypeOf<Out<typeof responses.restoreResponse>>().toEqualTypeOf<RestoreOutcome>();
+    expectTypeOf<Fields<DeletionStatusView>>().toEqualTypeOf<Fields<Out<typeof responses.deletionStatusResponse>>>();
+    expectTypeOf<DeletionStatusView>().toExtend<Out<typeof responses.deletionStatusResponse>>();
+    expectTypeOf<Awaited<ReturnType<typeof listUserDeletions>>>().toExtend<Out<typeof responses.deletionAuditResponse>>();
   });
 
   it('describe the error body errorBody() builds', () => {

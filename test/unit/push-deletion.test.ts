@@ -73,7 +73,7 @@ const setup = async (connections: DeviceConnection[], behaviour?: Record<string,
   for (const c of connections) await connectionsStore.register(c);
   const gateway = gatewayOf(behaviour);
   const progress = new MemoryProgress();
-  const deps: PushDeps = { settings: { current: async () => ({ syncConversationDeletion: syncOn }) }, connections: connectionsStore, gateway, progress, clock };
+  const deps: PushDeps = { settings: { current: async () => ({ syncConversationDeletion: syncOn, deletionGracePeriodSeconds: 600 }) }, connections: connectionsStore, gateway, progress, clock };
   return { deps, gateway, progress, registry: connectionsStore };
 };
 
@@ -101,7 +101,7 @@ describe('pushDeletion', () => {
     expect(gateway.posts.map((p) => p.connectionID).sort()).toEqual(['c2', 'c3']);
     expect(gateway.posts[0]!.message).toEqual({
       type: 'conversation.deleted',
-      data: { deletionID: 'del-1', conversationIDList: ['C2Cbob'], clearHistoryMessage: true, deletedAt: detail.deletedAt, originDeviceID: 'phone' },
+      data: { kind: 'conversationsDeleted', deletionID: 'del-1', conversationIDList: ['C2Cbob'], clearHistoryMessage: true, deletedAt: detail.deletedAt, originDeviceID: 'phone' },
     });
     expect(outcome).toEqual({ status: 'pushed', sent: 2, gone: 0, removed: 0, alreadyServed: 0 });
   });

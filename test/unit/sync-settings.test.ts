@@ -8,7 +8,7 @@ import type { SettingsRepository, StoredSettings } from '#domain/ports/settings.
 /** An in-memory settings store that counts reads. */
 class MemorySettings implements SettingsRepository {
   public reads = 0;
-  public stored: StoredSettings = { settings: { syncConversationDeletion: false }, updatedAt: null, updatedBy: null };
+  public stored: StoredSettings = { settings: { syncConversationDeletion: false, deletionGracePeriodSeconds: 600 }, updatedAt: null, updatedBy: null };
   public async read() {
     this.reads++;
     return structuredClone(this.stored);
@@ -65,7 +65,7 @@ describe('cached settings reader', () => {
     // Act / Assess
     await expect(reader.current()).rejects.toThrow('throttled');
     fail = false;
-    await expect(reader.current()).resolves.toEqual({ syncConversationDeletion: false });
+    await expect(reader.current()).resolves.toEqual({ syncConversationDeletion: false, deletionGracePeriodSeconds: 600 });
   });
 });
 
@@ -79,7 +79,7 @@ describe('settings update', () => {
     const result = await updateSettings({ settingsStore: store, clock: manualClock() }, { changes: {}, adminUserID: 'root' });
 
     // Assess
-    expect(result).toEqual({ settings: { syncConversationDeletion: true }, updatedAt: '2025-01-01T00:00:00.000Z', updatedBy: 'root' });
+    expect(result).toEqual({ settings: { syncConversationDeletion: true, deletionGracePeriodSeconds: 600 }, updatedAt: '2025-01-01T00:00:00.000Z', updatedBy: 'root' });
   });
 
   it('accepts a boolean and refuses anything else with a stable code', () => {
@@ -99,9 +99,9 @@ describe('settings update', () => {
   });
 
   it('falls back to the defaults for what is not stored', () => {
-    expect(settingsFromStored(undefined)).toEqual({ syncConversationDeletion: false });
-    expect(settingsFromStored({ syncConversationDeletion: 'yes' })).toEqual({ syncConversationDeletion: false });
-    expect(settingsFromStored({ syncConversationDeletion: true })).toEqual({ syncConversationDeletion: true });
+    expect(settingsFromStored(undefined)).toEqual({ syncConversationDeletion: false, deletionGracePeriodSeconds: 600 });
+    expect(settingsFromStored({ syncConversationDeletion: 'yes', deletionGracePeriodSeconds: -1 })).toEqual({ syncConversationDeletion: false, deletionGracePeriodSeconds: 600 });
+    expect(settingsFromStored({ syncConversationDeletion: true, deletionGracePeriodSeconds: 0 })).toEqual({ syncConversationDeletion: true, deletionGracePeriodSeconds: 0 });
   });
 });
 

@@ -27,6 +27,15 @@ export type ConversationItem = {
   purgeDueAt?: string;
   purgeDeletionID?: string;
   purgeClearedAt?: string;
+  /** When the last purge closed (the deletion status shows it). */
+  purgedAt?: string;
+  /** The last deletion (or cleared history) of this conversation: only it may be undone, until `restorableUntil`. */
+  lastDeletionID?: string;
+  restorableUntil?: string;
+  /** The last deletion undone here: a repeated restore finds its work done. */
+  lastRestoredDeletionID?: string;
+  /** `undo_<attribute>`: the values an undoable change replaced (UNDO_SAVED), null where there was none. */
+  [saved: `undo_${string}`]: unknown;
 };
 
 export const isLive = (item: ConversationItem | undefined): boolean => item?.[CONVERSATIONS_BY_TIME_INDEX.sortKey] !== undefined;
@@ -36,7 +45,7 @@ export const toConversation = (item: ConversationItem): Conversation => ({
   type: item.type!,
   ...(item.peerUserID ? { peerUserID: item.peerUserID } : {}),
   ...(item.groupID ? { groupID: item.groupID } : {}),
-  lastMessage: toMessage(item.lastMessage as unknown as Record<string, unknown>),
+  lastMessage: item.lastMessage ? toMessage(item.lastMessage as unknown as Record<string, unknown>) : null,
   unreadCount: item.unreadCount ?? 0,
   updatedAt: item.updatedAt!,
 });
@@ -64,6 +73,26 @@ export const tombstoneFields = (t: Tombstone): Record<string, unknown> => ({
 
 /** What only a live conversation carries: a tombstone removes these. */
 export const LIVE_ATTRIBUTES = ['type', 'peerUserID', 'groupID', 'lastMessage', 'lastSeq', 'updatedAt', CONVERSATIONS_BY_TIME_INDEX.sortKey, 'unreadCount'] as const;
+
+/**
+ * What an undoable change saves, to be put back by a restore: the live conversation, its tombstone marks, its points,
+ * its pending purge and its own undo state (so undoing a later change makes an earlier one undoable again).
+ */
+export const UNDO_SAVED = [
+  ...LIVE_ATTRIBUTES,
+  'tombstone',
+  'deletedAt',
+  'clearSeq',
+  'deletedSeq',
+  'purgeShard',
+  'purgeDueAt',
+  'purgeDeletionID',
+  'purgeClearedAt',
+  'lastDeletionID',
+  'restorableUntil',
+] as const;
+export type UndoSaved = (typeof UNDO_SAVED)[number];
+export const undoCopy = (name: UndoSaved): `undo_${UndoSaved}` => `undo_${name}`;
 
 /** A tombstone as a whole item, for seeding and for measuring a raw floor (the service itself writes it conditionally). */
 export const tombstoneItem = (userID: string, t: Tombstone): ConversationItem => ({ ...keys.conversation(userID, t.conversationID), ...(tombstoneFields(t) as Omit<ConversationItem, 'pk' | 'sk'>) });

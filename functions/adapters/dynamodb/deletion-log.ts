@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeletionNotice } from '#contracts/push-messages.js';
+import { noticeOf } from '#contracts/push-messages.js';
 import { ENV, requireEnv } from '#contracts/environment.js';
 import { keys } from '#contracts/table.js';
 import { defineAdapter } from '#wiring/define.js';
@@ -28,7 +28,7 @@ export class DynamoDeletionLog implements DeletionLog {
           KeyConditionExpression: after === null ? 'pk = :pk' : 'pk = :pk AND sk > :after',
           ExpressionAttributeValues: { ':pk': keys.deletionPartition(userID), ...(after === null ? {} : { ':after': after }) },
           // Only what a device needs: clear points and push progress stay behind.
-          ProjectionExpression: 'sk, deletionID, conversationIDList, clearHistoryMessage, deletedAt, originDeviceID',
+          ProjectionExpression: 'sk, kind, deletionID, conversationIDList, clearHistoryMessage, deletedAt, originDeviceID, restoresDeletionID',
           ScanIndexForward: true,
           Limit: limit + 1 - entries.length,
           ExclusiveStartKey: startKey,
@@ -46,16 +46,7 @@ export class DynamoDeletionLog implements DeletionLog {
   }
 }
 
-const toEntry = (item: Record<string, unknown>): DeletionLogEntry => {
-  const notice: DeletionNotice = {
-    deletionID: item.deletionID as string,
-    conversationIDList: item.conversationIDList as string[],
-    clearHistoryMessage: item.clearHistoryMessage as boolean,
-    deletedAt: item.deletedAt as string,
-    originDeviceID: (item.originDeviceID as string | null | undefined) ?? null,
-  };
-  return { position: item.sk as string, notice };
-};
+const toEntry = (item: Record<string, unknown>): DeletionLogEntry => ({ position: item.sk as string, notice: noticeOf(item as unknown as Parameters<typeof noticeOf>[0]) });
 
 /** Attribute of the deletion record listing the connections its push reached (a string set). */
 const PUSHED_TO = 'pushedConnectionIDs';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRef } from '#contracts/ids.js';
 import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
 import {
@@ -8,6 +8,7 @@ import {
   DELETION_RECORD_RETENTION_DAYS,
   PENDING_PURGES_INDEX,
   PURGE_SWEEP,
+  RESTORE_WRITE_MARGIN_SECONDS,
   TIMELINE_SEQUENCE,
   TTL_ATTRIBUTE,
   keys,
@@ -20,14 +21,14 @@ import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
-import type { ConversationState, DeletionRecord, DeletionRepository, Tombstone, TombstoneWrite } from '#domain/ports/deletions.js';
+import type { ConversationRestore, ConversationState, DeletionRecord, DeletionRepository, HistoryClearWrite, Tombstone, TombstoneWrite } from '#domain/ports/deletions.js';
 import { batchGet, keyString } from './batch-reader.js';
 import type { BatchWriteOptions } from './batch-writer.js';
 import { writtenIf } from './conditional.js';
 import { isThrottling, retryPartial } from '../retry.js';
 import { PARTIAL_RETRY } from '../retry-policy.js';
 import { queryAll } from './query-all.js';
-import { type ConversationItem, conversationFields, isLive, LIVE_ATTRIBUTES, setClause, tombstoneFields, toMessage } from './conversation-items.js';
+import { type ConversationItem, conversationFields, isLive, LIVE_ATTRIBUTES, setClause, tombstoneFields, toMessage, UNDO_SAVED, type UndoSaved, undoCopy } from './conversation-items.js';
 
 /** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
 const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQUENCE];
@@ -115,36 +116,94 @@ export class DynamoDeletionRepository implements DeletionRepository {
    * so concurrent deletions converge on the union of what they deleted and cleared, whatever their order.
    */
   private async writeTombstone(userID: string, tombstone: Tombstone): Promise<TombstoneWrite> {
-    let { clearSeq, deletedSeq } = tombstone;
+    const outcome = await this.writeChange(userID, tombstone, 'delete');
+    return outcome.status === 'absent' ? { status: 'failed', reason: 'unreachable: a deletion does not need the conversation' } : outcome;
+  }
+
+  public async clearHistory(userID: string, change: Tombstone): Promise<HistoryClearWrite> {
+    const outcome = await this.writeChange(userID, change, 'clear');
+    if (outcome.status === 'failed') throw new Error(outcome.reason);
+    return outcome.status === 'written' ? { status: 'written', clearSeq: outcome.clearSeq } : outcome;
+  }
+
+  /**
+   * The conditional write of a deletion (`delete`: a tombstone replaces the conversation) or of a cleared history
+   * (`clear`: the conversation stays, without its last message). Points only move forward; an undoable change saves
+   * what it replaces (UNDO_SAVED) unless the item already holds this very change's save (a repeat of the request).
+   */
+  private async writeChange(userID: string, change: Tombstone, mode: 'delete' | 'clear'): Promise<TombstoneWrite | { status: 'absent' }> {
+    let { clearSeq, deletedSeq } = change;
+    let saveUndo = change.restorableUntil !== undefined;
+    // A clear removes the last message only while no newer message than the clear has replaced it.
+    let removePreview = true;
     for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
-      const set = setClause({
-        ...tombstoneFields({ ...tombstone, clearSeq, deletedSeq }),
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':clearSeq': clearSeq, ':deletedSeq': deletedSeq };
+      const name = (attribute: string) => {
+        const placeholder = `#a${Object.keys(names).length}`;
+        names[placeholder] = attribute;
+        return placeholder;
+      };
+      const sets: string[] = [];
+      const removes: string[] = [];
+      const set = (attribute: string, value: unknown) => {
+        const placeholder = `:v${sets.length}`;
+        values[placeholder] = value;
+        sets.push(`${name(attribute)} = ${placeholder}`);
+      };
+      if (mode === 'delete') {
+        for (const [attribute, value] of Object.entries(tombstoneFields({ ...change, clearSeq, deletedSeq }))) set(attribute, value);
+        for (const attribute of LIVE_ATTRIBUTES) removes.push(name(attribute));
+      } else {
+        set('clearSeq', clearSeq);
+        if (removePreview) {
+          removes.push(name('lastMessage'));
+          set('unreadCount', 0);
+        }
+      }
+      set('lastDeletionID', change.deletionID);
+      if (change.restorableUntil) set('restorableUntil', change.restorableUntil);
+      else removes.push(name('restorableUntil'), ...UNDO_SAVED.map((a) => name(undoCopy(a))));
+      if (saveUndo) {
+        values[':none'] = null;
+        for (const attribute of UNDO_SAVED) sets.push(`${name(undoCopy(attribute))} = if_not_exists(${name(attribute)}, :none)`);
+      }
+      if (change.purgeOwedTo) {
         // The latest clear owed: copies it covers may land until some time after it (PURGE_SWEEP.stragglerSeconds).
-        ...(tombstone.purgeOwedTo ? { [PENDING_PURGES_INDEX.partitionKey]: pendingPurgeShard(userID), purgeDeletionID: tombstone.purgeOwedTo, purgeClearedAt: tombstone.deletedAt } : {}),
-      });
-      const remove = LIVE_ATTRIBUTES.map((_, i) => `#r${i}`);
+        set(PENDING_PURGES_INDEX.partitionKey, pendingPurgeShard(userID));
+        set('purgeDeletionID', change.purgeOwedTo);
+        set('purgeClearedAt', change.deletedAt);
+        const handoff = purgeDueAt(Date.parse(change.deletedAt), this.options.purgeHandoffSeconds ?? PURGE_SWEEP.handoffSeconds);
+        if (change.restorableUntil) {
+          // Undoable: nothing may be purged before the grace period ends, an earlier clear's purge included.
+          values[':due'] = purgeDueAt(Date.parse(change.restorableUntil), RESTORE_WRITE_MARGIN_SECONDS);
+          sets.push(`${name(PENDING_PURGES_INDEX.sortKey)} = :due`);
+        } else {
+          // An earlier pending purge keeps its due time: the sweeper's bound counts from the first clear owed.
+          values[':due'] = handoff;
+          const due = name(PENDING_PURGES_INDEX.sortKey);
+          sets.push(`${due} = if_not_exists(${due}, :due)`);
+        }
+      }
+      const conditions = ['(attribute_not_exists(clearSeq) OR clearSeq <= :clearSeq)', '(attribute_not_exists(deletedSeq) OR deletedSeq <= :deletedSeq)'];
+      if (saveUndo) {
+        // The first write of this change saves what it replaces; a repeat must not save the change itself.
+        values[':me'] = change.deletionID;
+        conditions.push('(attribute_not_exists(lastDeletionID) OR lastDeletionID <> :me)');
+      }
+      if (mode === 'clear') {
+        conditions.push(`attribute_exists(${name(CONVERSATIONS_BY_TIME_INDEX.sortKey)})`);
+        if (removePreview) conditions.push('(attribute_not_exists(lastSeq) OR lastSeq <= :clearSeq)');
+      }
       try {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: keys.conversation(userID, tombstone.conversationID),
-            // An earlier pending purge keeps its due time: the sweeper's bound counts from the first clear owed.
-            UpdateExpression:
-              `SET ${set.expression}` +
-              (tombstone.purgeOwedTo ? `, #due = if_not_exists(#due, :due)` : '') +
-              ` REMOVE ${remove.join(', ')}`,
-            ConditionExpression: '(attribute_not_exists(clearSeq) OR clearSeq <= :clearSeq) AND (attribute_not_exists(deletedSeq) OR deletedSeq <= :deletedSeq)',
-            ExpressionAttributeNames: {
-              ...set.names,
-              ...Object.fromEntries(LIVE_ATTRIBUTES.map((name, i) => [`#r${i}`, name])),
-              ...(tombstone.purgeOwedTo ? { '#due': PENDING_PURGES_INDEX.sortKey } : {}),
-            },
-            ExpressionAttributeValues: {
-              ...set.values,
-              ':clearSeq': clearSeq,
-              ':deletedSeq': deletedSeq,
-              ...(tombstone.purgeOwedTo ? { ':due': purgeDueAt(Date.parse(tombstone.deletedAt), this.options.purgeHandoffSeconds ?? PURGE_SWEEP.handoffSeconds) } : {}),
-            },
+            Key: keys.conversation(userID, change.conversationID),
+            UpdateExpression: `SET ${sets.join(', ')}` + (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''),
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
@@ -152,11 +211,76 @@ export class DynamoDeletionRepository implements DeletionRepository {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const stored = (error.Item ? unmarshall(error.Item) : {}) as ConversationItem;
+        if (mode === 'clear' && !isLive(stored)) return { status: 'absent' };
+        if (stored.lastDeletionID === change.deletionID) saveUndo = false;
+        if ((stored.lastSeq ?? 0) > clearSeq) removePreview = false;
         clearSeq = Math.max(clearSeq, stored.clearSeq ?? 0);
         deletedSeq = Math.max(deletedSeq, stored.deletedSeq ?? 0);
       }
     }
     return { status: 'failed', reason: `the conversation kept changing under ${MAX_MERGE_ROUNDS} concurrent deletions; repeat the request` };
+  }
+
+  public async restoreConversation(userID: string, conversationID: string, deletionID: string, now: string): Promise<ConversationRestore> {
+    const key = keys.conversation(userID, conversationID);
+    for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item as ConversationItem | undefined;
+      if (!item || item.lastDeletionID !== deletionID) return item?.lastRestoredDeletionID === deletionID ? 'restored' : 'superseded';
+      if (!item.restorableUntil || item.restorableUntil <= now) return 'expired';
+      const saved = (attribute: UndoSaved): unknown => item[undoCopy(attribute)] ?? null;
+      // Put back what the change replaced, except what came later: a message since the change keeps its conversation
+      // (and its preview); the history before the change becomes visible again below it.
+      const putBack = new Set<UndoSaved>(['clearSeq', 'deletedSeq', 'purgeShard', 'purgeDueAt', 'purgeDeletionID', 'purgeClearedAt', 'lastDeletionID', 'restorableUntil']);
+      if (item.tombstone) for (const attribute of [...LIVE_ATTRIBUTES, 'tombstone', 'deletedAt'] as const) putBack.add(attribute);
+      else if ((item.lastSeq ?? 0) === ((saved('lastSeq') as number | null) ?? 0)) for (const attribute of ['lastMessage', 'unreadCount'] as const) putBack.add(attribute);
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':me': deletionID, ':now': now };
+      const sets: string[] = ['#restored = :me'];
+      const removes: string[] = [];
+      names['#restored'] = 'lastRestoredDeletionID';
+      [...putBack].forEach((attribute, i) => {
+        names[`#p${i}`] = attribute;
+        const value = saved(attribute);
+        if (value === null) removes.push(`#p${i}`);
+        else {
+          values[`:p${i}`] = value;
+          sets.push(`#p${i} = :p${i}`);
+        }
+      });
+      UNDO_SAVED.forEach((attribute, i) => {
+        names[`#u${i}`] = undoCopy(attribute);
+        removes.push(`#u${i}`);
+      });
+      // Exactly the item read: any change since (a message, another deletion) and the restore is worked out again.
+      const unchanged = (attribute: string, value: unknown, placeholder: string) => {
+        names[placeholder] = attribute;
+        if (value === undefined) return `attribute_not_exists(${placeholder})`;
+        values[`:${placeholder.slice(1)}`] = value;
+        return `${placeholder} = :${placeholder.slice(1)}`;
+      };
+      const condition = [
+        'lastDeletionID = :me',
+        'restorableUntil > :now',
+        unchanged('clearSeq', item.clearSeq, '#c1'),
+        unchanged('deletedSeq', item.deletedSeq, '#c2'),
+        unchanged('lastSeq', item.lastSeq, '#c3'),
+        unchanged('tombstone', item.tombstone, '#c4'),
+      ].join(' AND ');
+      const restored = await writtenIf(
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      if (restored) return 'restored';
+    }
+    return 'superseded';
   }
 
   public async restoreRacedConversation(userID: string, ref: ConversationRef, deletedSeq: number): Promise<boolean> {
@@ -227,12 +351,33 @@ export class DynamoDeletionRepository implements DeletionRepository {
 
   public async putDeletionRecord(record: DeletionRecord): Promise<void> {
     const expiresAt = Math.floor(Date.parse(record.deletedAt) / 1000) + DELETION_RECORD_RETENTION_DAYS * 86_400;
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.deletionRecord(record.userID, record.deletedAt, record.deletionID), ...record, [TTL_ATTRIBUTE]: expiresAt },
-      }),
-    );
+    const logKey = keys.deletionRecord(record.userID, record.deletedAt, record.deletionID);
+    const put = (Item: Record<string, unknown>) => this.client.send(new PutCommand({ TableName: this.tableName, Item }));
+    await Promise.all([
+      put({ ...logKey, ...record, [TTL_ATTRIBUTE]: expiresAt }),
+      // Found by ID for its status and its restore; a retry rewrites it whole (its purge count restarts, a known cost).
+      ...(record.kind === 'conversationsRestored'
+        ? []
+        : [
+            this.client.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: keys.deletionStatus(record.userID, record.deletionID),
+                // A repeat of the request keeps what the first wrote since: its purge count and its restore.
+                UpdateExpression: `SET ${Object.keys(record)
+                  .map((_, i) => `#r${i} = :r${i}`)
+                  .join(', ')}, #position = :position, #ttl = :ttl, messagesPurged = if_not_exists(messagesPurged, :zero)`,
+                ExpressionAttributeNames: { ...Object.fromEntries(Object.keys(record).map((k, i) => [`#r${i}`, k])), '#position': 'position', '#ttl': TTL_ATTRIBUTE },
+                ExpressionAttributeValues: {
+                  ...Object.fromEntries(Object.values(record).map((v, i) => [`:r${i}`, v])),
+                  ':position': logKey.sk,
+                  ':ttl': expiresAt,
+                  ':zero': 0,
+                },
+              }),
+            ),
+          ]),
+    ]);
   }
 }
 
@@ -243,7 +388,9 @@ export const deletionRepository = defineAdapter<DeletionRepository>({
     readTimelineSequences: { table: ['dynamodb:BatchGetItem'] },
     writeTombstones: { table: ['dynamodb:UpdateItem'] },
     restoreRacedConversation: { table: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
-    putDeletionRecord: { table: ['dynamodb:PutItem'] },
+    putDeletionRecord: { table: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    clearHistory: { table: ['dynamodb:UpdateItem'] },
+    restoreConversation: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
     countCopies: { table: ['dynamodb:Query'] },
   },
   build: () =>

@@ -7,7 +7,7 @@ import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
 import { defineAdapter } from '#wiring/define.js';
 import { documentClient } from './client.js';
-import type { HistoryPurger, PurgeProgress } from '#domain/ports/history-purge.js';
+import type { HistoryPurger, PurgeProgress, StoredClearPoint } from '#domain/ports/history-purge.js';
 import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 import { writtenIf } from './conditional.js';
@@ -72,10 +72,31 @@ export class DynamoHistoryPurger implements HistoryPurger {
     }
   }
 
-  public async readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, number>> {
+  public async readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, StoredClearPoint>> {
     const conversationKeys = conversationIDs.map((id) => keys.conversation(userID, id));
-    const found = await batchGet(this.client, this.tableName, conversationKeys, ['clearSeq']);
-    return new Map(conversationIDs.map((id, i) => [id, (found.get(keyString(conversationKeys[i]!))?.clearSeq as number | undefined) ?? 0]));
+    const found = await batchGet(this.client, this.tableName, conversationKeys, ['clearSeq', 'restorableUntil']);
+    return new Map(
+      conversationIDs.map((id, i) => {
+        const item = found.get(keyString(conversationKeys[i]!));
+        return [id, { clearSeq: (item?.clearSeq as number | undefined) ?? 0, restorableUntil: (item?.restorableUntil as string | undefined) ?? null }];
+      }),
+    );
+  }
+
+  public async recordPurged(userID: string, deletionID: string, count: number): Promise<void> {
+    if (count <= 0) return;
+    // On the deletion's status, never creating one (a purge of a deletion whose record has expired counts nowhere).
+    await writtenIf(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.deletionStatus(userID, deletionID),
+          UpdateExpression: 'ADD messagesPurged :n',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':n': count },
+        }),
+      ),
+    );
   }
 
   public async markPurged(userID: string, conversationID: string, clearSeq: number, passStartedAt: string): Promise<void> {
@@ -90,12 +111,12 @@ export class DynamoHistoryPurger implements HistoryPurger {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET purgedSeq = :seq REMOVE #shard, #due, purgeDeletionID, purgeClearedAt',
+          UpdateExpression: 'SET purgedSeq = :seq, purgedAt = :now REMOVE #shard, #due, purgeDeletionID, purgeClearedAt',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)' +
             ' AND (attribute_not_exists(purgeClearedAt) OR purgeClearedAt <= :clearedBefore)',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':seq': clearSeq, ':clearedBefore': clearedBefore },
+          ExpressionAttributeValues: { ':seq': clearSeq, ':clearedBefore': clearedBefore, ':now': new Date().toISOString() },
         }),
       ),
     );
@@ -122,6 +143,7 @@ export const historyPurger = defineAdapter<HistoryPurger>({
     purgeRange: { table: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] },
     markPurged: { table: ['dynamodb:UpdateItem'] },
     readClearPoints: { table: ['dynamodb:BatchGetItem'] },
+    recordPurged: { table: ['dynamodb:UpdateItem'] },
   },
   build: () =>
     new DynamoHistoryPurger(documentClient(), requireEnv(ENV.tableName), {

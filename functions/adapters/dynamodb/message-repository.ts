@@ -11,6 +11,7 @@ import type { Page, PageRequest } from '#domain/ports/pages.js';
 import { batchWrite } from './batch-writer.js';
 import { type ConversationItem, conversationFields, messageItem, setClause, toMessage } from './conversation-items.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { purgeAllowed } from '#domain/undo.js';
 
 const WRITE_BUDGET_MS = 10_000;
 
@@ -67,7 +68,8 @@ export class DynamoMessageRepository implements MessageRepository {
       const old = (error.Item ? unmarshall(error.Item) : {}) as ConversationItem;
       if ((old.deletedSeq ?? 0) >= input.message.sequence) {
         // The copy landed after a deletion that cleared it (and maybe after its purge passed): remove it now.
-        if ((old.clearSeq ?? 0) >= input.message.sequence) {
+        // Not while that deletion can be undone: the purge after its grace period removes the copy, or a restore shows it.
+        if ((old.clearSeq ?? 0) >= input.message.sequence && purgeAllowed(old.restorableUntil, new Date())) {
           await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.message(input.ownerUserID, input.ref.conversationID, input.message.sequence) }));
         }
         return 'predates-deletion';

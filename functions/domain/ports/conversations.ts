@@ -8,7 +8,8 @@ export type Conversation = {
   type: ConversationType;
   peerUserID?: string;
   groupID?: string;
-  lastMessage: Message;
+  /** null once the history was cleared and no message came since (the conversation stays in the list). */
+  lastMessage: Message | null;
   unreadCount: number;
   updatedAt: string;
 };

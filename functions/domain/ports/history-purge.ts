@@ -18,6 +18,11 @@ export interface HistoryPurger {
    * otherwise the sweeper verifies it once more later.
    */
   markPurged(userID: string, conversationID: string, clearSeq: number, passStartedAt: string): Promise<void>;
-  /** Each conversation's stored clear point (0: none), read consistently: the limit of any purge. */
-  readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, number>>;
+  /** Each conversation's stored clear point (0: none) and undo deadline, read consistently: the limits of any purge. */
+  readClearPoints(userID: string, conversationIDs: readonly string[]): Promise<Map<string, StoredClearPoint>>;
+  /** Adds to the count of copies a deletion's purges removed (its status shows it). */
+  recordPurged(userID: string, deletionID: string, count: number): Promise<void>;
 }
+
+/** What bounds a purge: nothing above `clearSeq`, and nothing while the last change can still be undone. */
+export type StoredClearPoint = { clearSeq: number; restorableUntil: string | null };
