@@ -34,7 +34,8 @@ export type Conversation = {
   type: 'C2C' | 'GROUP' | 'SYSTEM';
   peerUserID?: string;
   groupID?: string;
-  lastMessage: ServerMessage;
+  /** null once the history was cleared and no message came since. */
+  lastMessage: ServerMessage | null;
   unreadCount: number;
   updatedAt: string;
 };
@@ -73,17 +74,22 @@ export type RestoreResult = {
 
 export type Deletion = {
   deletionID: string;
-  kind: 'conversationsDeleted' | 'historyCleared';
+  kind: 'conversationsDeleted' | 'historyCleared' | 'conversationsRestored';
   userID: string;
   actedBy: string;
   actedAs: 'user' | 'admin';
   deletedAt: string;
   clearHistoryMessage: boolean;
   conversationIDList: string[];
-  results: ConversationResult[];
-  historyPurge: { state: 'none' | 'scheduled' | 'running' | 'complete'; scheduledFor?: string; messagesPurged?: number; completedAt?: string };
+  results: { conversationID: string; status: string }[];
+  /** `cancelled`: restored before its purge, the history stays. */
+  historyPurge: { state: 'none' | 'cancelled' | 'scheduled' | 'running' | 'complete'; scheduledFor?: string; messagesPurged?: number; completedAt?: string };
   restorableUntil: string | null;
   restoredAt: string | null;
+  /** The restore that undid it. */
+  restoreID: string | null;
+  /** A restore: the deletion it undid. */
+  restoresDeletionID?: string;
 };
 
 /** What a device learns of a change made elsewhere: the push's `data`, and each entry of the catch-up feed. */

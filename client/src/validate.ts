@@ -82,10 +82,12 @@ export const checkText = (text: unknown): string => {
   return text;
 };
 
-/** A deletion ID as the server issues them; anything else cannot name one. */
+/** A deletion's ID as every deletion answer gives it: a lower-case UUID (the server's api-schemas.ts). */
+export const DELETION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const checkDeletionID = (value: unknown): string => {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:@#-]{1,128}$/.test(value)) {
-    throw new ChatError('INVALID_DELETION_ID', `deletionID must be the deletionID of a deletion's answer, not ${show(value)}`);
+  if (typeof value !== 'string' || !DELETION_ID_PATTERN.test(value)) {
+    throw new ChatError('INVALID_DELETION_ID', `${show(value)} is not a deletionID: pass the deletionID of a deletion's answer unchanged (a lower-case UUID)`);
   }
   return value;
 };

@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ERROR_CODES as SERVER_ERROR_CODES } from '#contracts/errors.js';
-import { MAX_DELETE_BATCH as SERVER_MAX_BATCH, parseDeleteConversationsBody } from '#contracts/api-schemas.js';
+import { MAX_DELETE_BATCH as SERVER_MAX_BATCH, parseDeleteConversationsBody, parseOrThrow, restoreBody } from '#contracts/api-schemas.js';
 import { GROUP_ID_PATTERN as SERVER_GROUP_ID, USER_ID_PATTERN as SERVER_USER_ID } from '#contracts/ids.js';
 import type { ValidationError } from '#contracts/errors.js';
 import { ChatError, ERROR_CODES, errorFromAnswer } from '../../client/src/errors.js';
 import { backoff, createRequester, parseRetryAfter } from '../../client/src/http.js';
 import { SyncConnection, type SyncState, type WebSocketLike } from '../../client/src/sync.js';
-import { checkDeleteOptions, GROUP_ID_PATTERN, MAX_DELETE_BATCH, USER_ID_PATTERN } from '../../client/src/validate.js';
+import { checkDeleteOptions, checkDeletionID, GROUP_ID_PATTERN, MAX_DELETE_BATCH, USER_ID_PATTERN } from '../../client/src/validate.js';
 import { create, EVENT, TYPES } from '../../client/src/index.js';
 
 describe('the client copies of the server contract', () => {
@@ -25,6 +25,26 @@ describe('the client copies of the server contract', () => {
     expect(USER_ID_PATTERN.source).toBe(SERVER_USER_ID.source);
     expect(GROUP_ID_PATTERN.source).toBe(SERVER_GROUP_ID.source);
     expect(MAX_DELETE_BATCH).toBe(SERVER_MAX_BATCH);
+  });
+
+  it.each(['3c182200-77fe-4f4a-8b01-26fbf679dd09', '3C182200-77FE-4F4A-8B01-26FBF679DD09', 'abc', '', 42, null])('agrees with the server on deletion ID %j', (value) => {
+    const client = (() => {
+      try {
+        checkDeletionID(value);
+        return 'ok';
+      } catch (error) {
+        return (error as ChatError).error;
+      }
+    })();
+    const server = (() => {
+      try {
+        parseOrThrow(restoreBody, { deletionID: value }, 'body');
+        return 'ok';
+      } catch (error) {
+        return (error as ValidationError).errorCode;
+      }
+    })();
+    expect(client).toBe(server);
   });
 
   it('uses the reference SDK event names and values (@tencentcloud/chat 3.6 index.d.ts)', () => {
