@@ -169,6 +169,31 @@ describe('two devices of one user and a second user', () => {
     expect(ids((await again.getConversationList()).data.conversationList)).toEqual([`C2C${carol}`]);
   });
 
+  it('a stored cursor the server no longer accepts: the list is reloaded and announced, and sync goes on', async () => {
+    await setSync(true);
+    const [bob, carol] = [uniqueUser('b'), uniqueUser('c')];
+    const alice = await userWith([bob, carol]);
+    const deviceID = `tablet-${alice}`;
+    const items = new Map<string, string>([[`conversation-deletion:${alice}:${deviceID}:cursor`, 'not-a-cursor-this-server-issued']]);
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+    const tablet = create({ baseURL: stack.url, deviceID, storage, WebSocket: RecordingWebSocket });
+    chats.push(tablet);
+    const events = recordEvents(tablet, ALL_EVENTS);
+    await tablet.login({ userID: alice, userSig: await stack.token(alice) });
+    await tablet.whenSynced();
+    // SDK_READY's list, then the reload after INVALID_CURSOR; no error surfaced.
+    expect(events.events.map((e) => e.name).filter((n) => n !== EVENT.NET_STATE_CHANGE)).toEqual([
+      EVENT.SDK_READY,
+      EVENT.CONVERSATION_LIST_UPDATED,
+      EVENT.CONVERSATION_LIST_UPDATED,
+    ]);
+    expect(items.get(`conversation-deletion:${alice}:${deviceID}:cursor`)).not.toBe('not-a-cursor-this-server-issued');
+    const phone = await device(alice, `phone-${alice}`);
+    const updated = events.next(EVENT.CONVERSATION_LIST_UPDATED);
+    await phone.deleteConversation(`C2C${bob}`);
+    expect(ids((await updated).data)).toEqual([`C2C${carol}`]);
+  });
+
   it('a deletion whose answer was lost is retried with the same Idempotency-Key and done once', async () => {
     await setSync(true);
     const bob = uniqueUser('b');
