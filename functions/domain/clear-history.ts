@@ -79,13 +79,14 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
 
   // 3.
   let historyPurge: HistoryPurgeState = target ? (undo ? 'scheduled' : 'pending') : 'complete';
+  let messagesPurged = 0;
   const events: OutgoingEvent[] = [];
   if (target && !undo) {
     let remaining = [target];
     if (target.clearSeq - target.afterSeq <= INLINE_PURGE.maxItems) {
       // Whatever the inline purge does not finish, the background purge will.
       remaining = await purgeHistory(deps.purger, { userID: input.userID, targets: [target], deadline: Date.now() + INLINE_PURGE.budgetMs, passStartedAt: clearedAt })
-        .then((outcome) => outcome.remaining)
+        .then((outcome) => ((messagesPurged = outcome.messagesDeleted), outcome.remaining))
         .catch(() => [target]);
     }
     if (remaining.length === 0) historyPurge = 'complete';
@@ -117,6 +118,7 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
       restorableUntil,
       purgeScheduledFor: target ? (undo ? undo.purgeFrom : clearedAt) : null,
       clearPoints: { [conversationID]: write.clearSeq },
+      messagesPurged,
     }),
     deps.events.publish(events),
   ]);

@@ -178,21 +178,24 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     if (repairedCount > 0) deps.observe?.('raceRepaired', repairedCount);
   };
   // 4. Purge small histories inline; the clear point already hides the history either way.
-  const purgeSmallHistories = async (): Promise<PurgeTarget[]> => {
-    if (undo) return [];
-    if (!purgeInline) return targets;
+  const purgeSmallHistories = async (): Promise<{ remaining: PurgeTarget[]; purged: number }> => {
+    if (undo) return { remaining: [], purged: 0 };
+    if (!purgeInline) return { remaining: targets, purged: 0 };
     try {
       const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs, passStartedAt: deletedAt });
       deps.observe?.('purgedInline', inline.messagesDeleted);
-      return inline.remaining;
+      return { remaining: inline.remaining, purged: inline.messagesDeleted };
     } catch {
       // Whatever the inline purge did not finish, the background purge will.
-      return targets;
+      return { remaining: targets, purged: 0 };
     }
   };
-  // 5. The durable record, from which a device that misses the event converges.
+  const inlinePurge = purgeSmallHistories();
+  // 5. The durable record, from which a device that misses the event converges. It waits for an inline purge only
+  // (a few round trips at most), so that its status counts the copies that purge removed.
   const recordDeletion = async () => {
     if (gone.length === 0) return;
+    const { purged } = purgeInline ? await inlinePurge : { purged: 0 };
     await deps.deletions.putDeletionRecord({
       ...summary,
       ...actor,
@@ -201,11 +204,12 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
       restorableUntil,
       purgeScheduledFor,
       clearPoints: Object.fromEntries(written.map((t) => [t.conversationID, t.clearSeq])),
+      messagesPurged: purged,
     });
   };
   // 5. The events, once it is known what is left for the background purge.
   const announce = async (): Promise<HistoryPurgeState> => {
-    const deferred = await purgeSmallHistories();
+    const deferred = (await inlinePurge).remaining;
     const historyPurge: HistoryPurgeState = !input.clearHistoryMessage
       ? 'none'
       : undo && targets.length > 0

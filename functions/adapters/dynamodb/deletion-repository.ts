@@ -352,9 +352,10 @@ export class DynamoDeletionRepository implements DeletionRepository {
   public async putDeletionRecord(record: DeletionRecord): Promise<void> {
     const expiresAt = Math.floor(Date.parse(record.deletedAt) / 1000) + DELETION_RECORD_RETENTION_DAYS * 86_400;
     const logKey = keys.deletionRecord(record.userID, record.deletedAt, record.deletionID);
+    const { messagesPurged = 0, ...fields } = record;
     const put = (Item: Record<string, unknown>) => this.client.send(new PutCommand({ TableName: this.tableName, Item }));
     await Promise.all([
-      put({ ...logKey, ...record, [TTL_ATTRIBUTE]: expiresAt }),
+      put({ ...logKey, ...fields, [TTL_ATTRIBUTE]: expiresAt }),
       // Found by ID for its status and its restore; a retry rewrites it whole (its purge count restarts, a known cost).
       ...(record.kind === 'conversationsRestored'
         ? []
@@ -364,15 +365,15 @@ export class DynamoDeletionRepository implements DeletionRepository {
                 TableName: this.tableName,
                 Key: keys.deletionStatus(record.userID, record.deletionID),
                 // A repeat of the request keeps what the first wrote since: its purge count and its restore.
-                UpdateExpression: `SET ${Object.keys(record)
+                UpdateExpression: `SET ${Object.keys(fields)
                   .map((_, i) => `#r${i} = :r${i}`)
-                  .join(', ')}, #position = :position, #ttl = :ttl, messagesPurged = if_not_exists(messagesPurged, :zero)`,
-                ExpressionAttributeNames: { ...Object.fromEntries(Object.keys(record).map((k, i) => [`#r${i}`, k])), '#position': 'position', '#ttl': TTL_ATTRIBUTE },
+                  .join(', ')}, #position = :position, #ttl = :ttl, messagesPurged = if_not_exists(messagesPurged, :purged)`,
+                ExpressionAttributeNames: { ...Object.fromEntries(Object.keys(fields).map((k, i) => [`#r${i}`, k])), '#position': 'position', '#ttl': TTL_ATTRIBUTE },
                 ExpressionAttributeValues: {
-                  ...Object.fromEntries(Object.values(record).map((v, i) => [`:r${i}`, v])),
+                  ...Object.fromEntries(Object.values(fields).map((v, i) => [`:r${i}`, v])),
                   ':position': logKey.sk,
                   ':ttl': expiresAt,
-                  ':zero': 0,
+                  ':purged': messagesPurged,
                 },
               }),
             ),

@@ -68,10 +68,12 @@ export type DeletionRecord = Omit<ConversationsDeletedDetail, 'historyPurge'> &
     purgeScheduledFor: string | null;
     /** A restore: the deletion it undid. */
     restoresDeletionID?: string;
+    /** Copies purged before the record was written (an inline purge); later purges add to the status's count. */
+    messagesPurged?: number;
   };
 
 /** A deletion's status as stored: its record, how many copies its purges removed so far, and its restore. */
-export type StoredDeletionStatus = Omit<DeletionRecord, 'restoresDeletionID'> & {
+export type StoredDeletionStatus = Omit<DeletionRecord, 'restoresDeletionID' | 'messagesPurged'> & {
   messagesPurged: number;
   restoredAt: string | null;
   restoreID: string | null;
