@@ -18,6 +18,7 @@ import type {
   Message,
   NoticeEvent,
   RestoreResult,
+  ServerConversation,
   ServerMessage,
 } from './types.js';
 import { checkConversationID, checkDeleteOptions, checkDeletionID, checkText, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
@@ -81,6 +82,24 @@ const enc = encodeURIComponent;
 
 const conversationTypeOf = (conversationID: string): ConversationType =>
   conversationID.startsWith('C2C') ? 'C2C' : conversationID.startsWith('GROUP') ? 'GROUP' : '@TIM#SYSTEM';
+
+/**
+ * A conversation as the server answers it, with the reference's names added (never renamed): `type` in the reference's
+ * values (TYPES.CONV_SYSTEM is '@TIM#SYSTEM'), and on `lastMessage` the reference's `messageForShow`, `lastTime`
+ * (seconds), `fromAccount`, `type` and `payload`.
+ */
+const toConversation = (c: ServerConversation): Conversation => ({
+  ...c,
+  type: c.type === 'SYSTEM' ? TYPES.CONV_SYSTEM : c.type,
+  lastMessage: c.lastMessage && {
+    ...c.lastMessage,
+    messageForShow: c.lastMessage.text,
+    lastTime: Math.floor(Date.parse(c.lastMessage.createdAt) / 1000),
+    fromAccount: c.lastMessage.from,
+    type: TYPES.MSG_TEXT,
+    payload: { text: c.lastMessage.text },
+  },
+});
 
 export class Chat {
   private readonly emitter = new Emitter();
@@ -329,14 +348,14 @@ export class Chat {
     const stored = answer.data;
     const old = this.list.find((c) => c.conversationID === stored.conversationID);
     const ref = conversationTypeOf(stored.conversationID);
-    const conversation: Conversation = {
+    const conversation = toConversation({
       conversationID: stored.conversationID,
       type: ref === '@TIM#SYSTEM' ? 'SYSTEM' : ref,
       ...(ref === 'C2C' ? { peerUserID: stored.conversationID.slice(3) } : { groupID: stored.conversationID.slice(5) }),
       lastMessage: stored,
       unreadCount: old?.unreadCount ?? 0,
       updatedAt: stored.createdAt,
-    };
+    });
     this.replaceList([conversation, ...this.list.filter((c) => c !== old)]);
     return { code: 0, data: { message: { ...message, ...this.toMessage(stored), status: 'success' } } };
   }
@@ -481,12 +500,12 @@ export class Chat {
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? '' : `&cursor=${enc(cursor)}`;
-      const page = await this.call<{ conversationList: Conversation[]; nextCursor: string | null }>({
+      const page = await this.call<{ conversationList: ServerConversation[]; nextCursor: string | null }>({
         method: 'GET',
         path: `/v1/conversations?limit=100${query}`,
         replay: 'safe',
       });
-      conversations.push(...page.data.conversationList);
+      conversations.push(...page.data.conversationList.map(toConversation));
       cursor = page.data.nextCursor;
     } while (cursor !== null);
     this.list = conversations;

@@ -29,7 +29,8 @@ export type Message = Partial<ServerMessage> & {
   status: 'unSend' | 'success' | 'fail';
 };
 
-export type Conversation = {
+/** A conversation as the server answers it (GET /v1/conversations). */
+export type ServerConversation = {
   conversationID: string;
   type: 'C2C' | 'GROUP' | 'SYSTEM';
   peerUserID?: string;
@@ -38,6 +39,14 @@ export type Conversation = {
   lastMessage: ServerMessage | null;
   unreadCount: number;
   updatedAt: string;
+};
+
+/** The server's conversation with the reference SDK's names added: `type` in its values, and on `lastMessage` its fields. */
+export type Conversation = Omit<ServerConversation, 'type' | 'lastMessage'> & {
+  type: ConversationType;
+  lastMessage:
+    | (ServerMessage & { messageForShow: string; lastTime: number; fromAccount: string; type: 'TIMTextElem'; payload: { text: string } })
+    | null;
 };
 
 export type ConversationResult =

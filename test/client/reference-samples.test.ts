@@ -42,7 +42,14 @@ const seed = async (n: number) => {
     const sent = await chat.sendMessage(message);
     expect(sent).toMatchObject({ code: 0, data: { message: { conversationID: `${conversationType}${to}`, payload: { text: `message ${n}` }, status: 'success' } } });
   }
-  expect(ids((await chat.getConversationList()).data.conversationList)).toEqual(['C2CExample', 'GROUPExample']);
+  const list = (await chat.getConversationList()).data.conversationList;
+  expect(ids(list)).toEqual(['C2CExample', 'GROUPExample']);
+  // The server's conversation, with the reference's names added.
+  expect(list.find((c) => c.conversationID === 'C2CExample')).toMatchObject({
+    type: sdk.TYPES.CONV_C2C,
+    peerUserID: 'Example',
+    lastMessage: { messageForShow: `message ${n}`, fromAccount: userID, type: sdk.TYPES.MSG_TEXT, payload: { text: `message ${n}` }, lastTime: expect.any(Number) },
+  });
 };
 
 let warn: ReturnType<typeof vi.spyOn>;
