@@ -13,6 +13,7 @@ import { RULE_PATTERNS } from '#contracts/events.js';
 import { EVENT_TARGETS, FUNCTION_NAMES, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, routeKey, WEBSOCKET_ROUTES } from '#contracts/routes.js';
 import { IDEMPOTENCY_TABLE, SERVICE_TABLE } from '#contracts/table-definition.js';
+import { PENDING_PURGES_INDEX, PURGE_SWEEP, RESTORE_WRITE_MARGIN_SECONDS } from '#contracts/table.js';
 import { type Synthesized, synthesize } from '../support/cdk.js';
 
 
@@ -361,6 +362,70 @@ describe('events', () => {
         },
       });
     }
+  });
+});
+
+/**
+ * Undo's delayed purge: an undoable change marks its purge due at the grace period's end plus the restore margin, in
+ * the pending-purges index; the schedule rule runs the sweeper every minute, which leases each due purge and asks
+ * for it on the bus; the purge rule delivers that with retries and a dead-letter queue. One mechanism, the one that
+ * already re-drives lost purges, rather than a second (one schedule per deletion) that would have to agree with it.
+ */
+describe("undo's delayed purge", () => {
+  const sweep = () => stack.functions.get('sweep-purges')!;
+
+  it('keeps the due purges in the sparse pendingPurges index, with what the sweeper needs projected', () => {
+    const table = ofType('AWS::DynamoDB::Table').find(([, t]) => t.Properties.GlobalSecondaryIndexes)![1];
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: PENDING_PURGES_INDEX.name,
+        KeySchema: [
+          { AttributeName: PENDING_PURGES_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: PENDING_PURGES_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: expect.arrayContaining(['conversationID', 'clearSeq', 'purgeDeletionID']) },
+      }),
+    ]);
+  });
+
+  it('runs the sweeper every minute from a schedule rule allowed to invoke it, and nothing else', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.Targets?.[0]?.Arn?.['Fn::GetAtt']?.[0] === sweep().logicalId);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [sweep().logicalId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [rules[0]![0], 'Arn'] },
+    });
+  });
+
+  it('lets the sweeper read only the index, lease on the table and publish on the bus (its whole IAM policy)', () => {
+    const roleId = resources[sweep().logicalId]!.Properties.Role['Fn::GetAtt'][0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((st) => [st.Action].flat()).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    const query = dynamo.find((st) => [st.Action].flat().includes('dynamodb:Query'))!;
+    expect(JSON.stringify(query.Resource)).toContain(`/index/${PENDING_PURGES_INDEX.name}`);
+    expect(statements.flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
+  });
+
+  it('delivers the requested purge through the purgeHistory rule, with retries and its dead-letter queue', () => {
+    const routed = stack.events.targets.find((t) => t.function.name === 'purge-history')!;
+    expect(resources[idOf(routed.rule)]!.Properties.EventPattern).toEqual(RULE_PATTERNS.purgeHistory);
+    expect(resources[idOf(routed.rule)]!.Properties.Targets[0]).toMatchObject({
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [idOf(routed.deadLetterQueue), 'Arn'] } },
+      RetryPolicy: { MaximumRetryAttempts: 8 },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(routed.deadLetterQueue), 'QueueName'] } }] });
+  });
+
+  it('times the margin after the grace period to cover a restore accepted in time, and the lease to cover a purge run', () => {
+    // A restore is accepted before restorableUntil and its write lands within the function's timeout.
+    expect(resources[stack.functions.get('delete-conversations')!.logicalId]!.Properties.Timeout).toBeLessThan(RESTORE_WRITE_MARGIN_SECONDS);
+    expect(resources[stack.functions.get('purge-history')!.logicalId]!.Properties.Timeout).toBeLessThanOrEqual(PURGE_SWEEP.leaseSeconds);
   });
 });
 
