@@ -242,7 +242,19 @@ export class Chat {
   public async deleteConversation(options: string | DeleteConversationOptions): Promise<ImResponse<DeletionResult>> {
     this.loggedIn();
     const checked = checkDeleteOptions(options);
-    const answer = await this.call<DeletionResult>({ method: 'POST', path: '/v1/conversations/delete', body: checked.body, replay: 'keyed' });
+    let answer: ImResponse<DeletionResult>;
+    try {
+      answer = await this.call<DeletionResult>({ method: 'POST', path: '/v1/conversations/delete', body: checked.body, replay: 'keyed' });
+    } catch (error) {
+      // PARTIAL_FAILURE still deleted some: the list drops those (its data names what is gone), then the call rejects.
+      const data = (error as ChatError).data as Partial<DeletionResult> | undefined;
+      if ((error as ChatError).error === 'PARTIAL_FAILURE' && data?.deletionID) {
+        this.markApplied(data.deletionID);
+        const gone = new Set((data.results ?? []).filter((r) => r.status !== 'failed').map((r) => r.conversationID));
+        this.replaceList(this.list.filter((c) => !gone.has(c.conversationID)));
+      }
+      throw error;
+    }
     // Our own deletion: the server tells our other devices, not this one; its later catch-up entry is a repeat.
     this.markApplied(answer.data.deletionID);
     const gone = new Set(checked.conversationIDList);

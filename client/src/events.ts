@@ -64,9 +64,8 @@ export class Emitter {
       try {
         handler.call(context, { name, data });
       } catch (error) {
-        setTimeout(() => {
-          throw error;
-        });
+        // Reported, not rethrown: in Node an exception escaping a timer would end the app's process.
+        console.error(`a handler of ${name} threw`, error);
       }
     }
   }

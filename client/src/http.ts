@@ -105,7 +105,9 @@ export const createRequester = (options: HttpOptions) => {
    * the server gave one, else after a jittered exponential backoff. A keyed call sends the same key every time.
    */
   return async <T>(call: Call): Promise<ImResponse<T>> => {
-    const headers: Record<string, string> = { 'x-device-id': options.deviceID() };
+    const headers: Record<string, string> = {};
+    const deviceID = options.deviceID();
+    if (deviceID) headers['x-device-id'] = deviceID;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (call.replay === 'keyed') headers['idempotency-key'] = randomID();
     let refreshed = false;

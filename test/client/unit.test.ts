@@ -12,6 +12,7 @@ import { ChatError, ERROR_CODES, errorFromAnswer } from '../../client/src/errors
 import { backoff, createRequester, parseRetryAfter } from '../../client/src/http.js';
 import { SyncConnection, type SyncState, type WebSocketLike } from '../../client/src/sync.js';
 import { checkDeleteOptions, checkDeletionID, GROUP_ID_PATTERN, MAX_DELETE_BATCH, USER_ID_PATTERN } from '../../client/src/validate.js';
+import { Emitter } from '../../client/src/events.js';
 import { create, EVENT, TYPES } from '../../client/src/index.js';
 
 describe('the client copies of the server contract', () => {
@@ -369,5 +370,28 @@ describe('the sync state machine', () => {
     m.socket().open();
     await vi.advanceTimersByTimeAsync(0);
     expect(live).toBe(true);
+  });
+});
+
+describe('events', () => {
+  it("calls handlers with { name, data } and their context; off() removes one; a throwing handler does not stop the others", () => {
+    const emitter = new Emitter();
+    const seen: unknown[] = [];
+    const context = { tag: 'ctx' };
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const first = () => {
+      throw new Error('app bug');
+    };
+    const second = function (this: { tag: string }, event: { name: string; data: unknown }) {
+      seen.push([this.tag, event]);
+    };
+    emitter.on(EVENT.CONVERSATION_LIST_UPDATED, first);
+    emitter.on(EVENT.CONVERSATION_LIST_UPDATED, second, context);
+    emitter.emit(EVENT.CONVERSATION_LIST_UPDATED, [1]);
+    emitter.off(EVENT.CONVERSATION_LIST_UPDATED, second);
+    emitter.emit(EVENT.CONVERSATION_LIST_UPDATED, [2]);
+    expect(seen).toEqual([['ctx', { name: 'onConversationListUpdated', data: [1] }]]);
+    expect(error).toHaveBeenCalledTimes(2);
+    error.mockRestore();
   });
 });
