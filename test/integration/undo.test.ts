@@ -3,7 +3,7 @@
  * (POST /v1/conversations/{id}/clear-history) and a deletion's status (GET /v1/deletions/{id}), against the real local
  * stack: what each returns, what it leaves stored, what other users and devices see, and every refusal.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, RESTORE_WRITE_MARGIN_SECONDS } from '#contracts/table.js';
 import { conversation, conversationIDs, historyTexts, send } from '../support/chat.js';
@@ -194,12 +194,38 @@ describe('undo within the grace period', () => {
     expect(copiesInMargin).toBe(2);
     expect(statusInMargin.historyPurge).toEqual({ state: 'scheduled', scheduledFor: expect.any(String) });
     expect(await storedCopies(late.alice, `C2C${late.bob}`)).toBe(0);
+    // Nor does the saved last message outlive the purge.
+    const item = (await stack.db.send(new GetCommand({ TableName: stack.tableName, Key: keys.conversation(late.alice, `C2C${late.bob}`), ConsistentRead: true }))).Item!;
+    expect(Object.keys(item).filter((name) => name.startsWith('undo_'))).toEqual([]);
+    expect(JSON.stringify(item)).not.toContain('"c"');
     expect(await storedCopies(late.bob, `C2C${late.alice}`)).toBe(2);
     expect(await conversationIDs(late.asAlice)).toEqual([]);
     const done = (await late.asAlice.get(`/v1/deletions/${deletedLate.body.data.deletionID}`)).body.data;
     expect(done.historyPurge).toEqual({ state: 'complete', completedAt: expect.any(String), messagesPurged: 2 });
     expect(stack.backgroundErrors).toEqual([]);
   }, 60_000);
+
+  it('undoes only the last change of a conversation: once it is undone, an earlier one is superseded there, and what an expired change cleared stays hidden', async () => {
+    // Prepare: a clear that can no longer be undone, then two undoable clears of the same conversation.
+    const { bob, asAlice, asBob, alice } = await withHistory(['expired 1', 'expired 2']);
+    await setGrace(1);
+    await asAlice.post(`/v1/conversations/C2C${bob}/clear-history`);
+    await setGrace(600);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await send(asBob, `C2C${alice}`, 'first');
+    const first = await asAlice.post(`/v1/conversations/C2C${bob}/clear-history`);
+    await send(asBob, `C2C${alice}`, 'second');
+    const second = await asAlice.post(`/v1/conversations/C2C${bob}/clear-history`);
+
+    // Act
+    const undoSecond = await restore(asAlice, second.body.data.deletionID);
+    const undoFirst = await restore(asAlice, first.body.data.deletionID);
+
+    // Assess
+    expect(undoSecond.body.data.results).toEqual([{ conversationID: `C2C${bob}`, status: 'restored' }]);
+    expect(undoFirst.body.data.results).toEqual([{ conversationID: `C2C${bob}`, status: 'superseded' }]);
+    expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual(['second']);
+  });
 
   it('makes a purge request for a conversation that can still be undone purge nothing (a stale or earlier event)', async () => {
     // Prepare: an undoable deletion, then a purge request for its conversation as an earlier clear's event would be.
@@ -241,7 +267,8 @@ describe('undo within the grace period', () => {
     while (Date.now() < until + 150) {
       attempts.push(restore(asAlice, deleted.body.data.deletionID));
       sweeps.push(stack.runScheduled());
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      // Every 100 ms: a dozen restores, inside the per-user limit of 20 deletion-type calls per 10 s.
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const statuses = (await Promise.all(attempts)).map((r) => r.status);
     await Promise.all(sweeps);

@@ -75,8 +75,9 @@ export const tombstoneFields = (t: Tombstone): Record<string, unknown> => ({
 export const LIVE_ATTRIBUTES = ['type', 'peerUserID', 'groupID', 'lastMessage', 'lastSeq', 'updatedAt', CONVERSATIONS_BY_TIME_INDEX.sortKey, 'unreadCount'] as const;
 
 /**
- * What an undoable change saves, to be put back by a restore: the live conversation, its tombstone marks, its points,
- * its pending purge and its own undo state (so undoing a later change makes an earlier one undoable again).
+ * What an undoable change saves, to be put back by a restore: the live conversation, its tombstone marks, its points
+ * and its pending purge. Not the undo state of an earlier change: each change saves over the last one's copies, so
+ * once a later change is undone, the earlier one cannot be (its restore finds the conversation superseded).
  */
 export const UNDO_SAVED = [
   ...LIVE_ATTRIBUTES,
@@ -88,8 +89,6 @@ export const UNDO_SAVED = [
   'purgeDueAt',
   'purgeDeletionID',
   'purgeClearedAt',
-  'lastDeletionID',
-  'restorableUntil',
 ] as const;
 export type UndoSaved = (typeof UNDO_SAVED)[number];
 export const undoCopy = (name: UndoSaved): `undo_${UndoSaved}` => `undo_${name}`;

@@ -230,7 +230,7 @@ export class DynamoDeletionRepository implements DeletionRepository {
       const saved = (attribute: UndoSaved): unknown => item[undoCopy(attribute)] ?? null;
       // Put back what the change replaced, except what came later: a message since the change keeps its conversation
       // (and its preview); the history before the change becomes visible again below it.
-      const putBack = new Set<UndoSaved>(['clearSeq', 'deletedSeq', 'purgeShard', 'purgeDueAt', 'purgeDeletionID', 'purgeClearedAt', 'lastDeletionID', 'restorableUntil']);
+      const putBack = new Set<UndoSaved>(['clearSeq', 'deletedSeq', 'purgeShard', 'purgeDueAt', 'purgeDeletionID', 'purgeClearedAt']);
       if (item.tombstone) for (const attribute of [...LIVE_ATTRIBUTES, 'tombstone', 'deletedAt'] as const) putBack.add(attribute);
       else if ((item.lastSeq ?? 0) === ((saved('lastSeq') as number | null) ?? 0)) for (const attribute of ['lastMessage', 'unreadCount'] as const) putBack.add(attribute);
       const names: Record<string, string> = {};
@@ -251,6 +251,10 @@ export class DynamoDeletionRepository implements DeletionRepository {
         names[`#u${i}`] = undoCopy(attribute);
         removes.push(`#u${i}`);
       });
+      // No earlier change can be undone on this conversation any more: its saved copies were replaced by this one's.
+      names['#last'] = 'lastDeletionID';
+      names['#until'] = 'restorableUntil';
+      removes.push('#last', '#until');
       // Exactly the item read: any change since (a message, another deletion) and the restore is worked out again.
       const unchanged = (attribute: string, value: unknown, placeholder: string) => {
         names[placeholder] = attribute;

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PurgeTarget } from '#contracts/events.js';
 import { ENV, optionalSecondsEnv, requireEnv } from '#contracts/environment.js';
-import { keys, PENDING_PURGES_INDEX, PURGE_SWEEP, seqFromKey, seqKey } from '#contracts/table.js';
+import { keys, PENDING_PURGES_INDEX, PURGE_SWEEP, RESTORE_WRITE_MARGIN_SECONDS, seqFromKey, seqKey } from '#contracts/table.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '#observability/metrics.js';
 import { METRIC } from '#observability/names.js';
@@ -11,6 +11,7 @@ import type { HistoryPurger, PurgeProgress, StoredClearPoint } from '#domain/por
 import { batchGet, keyString } from './batch-reader.js';
 import { batchWrite, type BatchWriteOptions } from './batch-writer.js';
 import { writtenIf } from './conditional.js';
+import { UNDO_SAVED, undoCopy } from './conversation-items.js';
 
 export type HistoryPurgerOptions = Pick<BatchWriteOptions, 'concurrency' | 'backoff' | 'onRetry'> & {
   /** Keys read per Query page. @default 1000 */
@@ -102,24 +103,36 @@ export class DynamoHistoryPurger implements HistoryPurger {
   public async markPurged(userID: string, conversationID: string, clearSeq: number, passStartedAt: string): Promise<void> {
     const key = keys.conversation(userID, conversationID);
     const names = { '#shard': PENDING_PURGES_INDEX.partitionKey, '#due': PENDING_PURGES_INDEX.sortKey };
+    const undoNames = Object.fromEntries(UNDO_SAVED.map((attribute, i) => [`#u${i}`, undoCopy(attribute)]));
     const stragglerMs = (this.options.stragglerSeconds ?? PURGE_SWEEP.stragglerSeconds) * 1000;
     const clearedBefore = new Date(Date.parse(passStartedAt) - stragglerMs).toISOString();
     // The purge reached the stored clear point in a pass begun once no copy the clear covers could still land:
-    // record it and leave the pending-purges index in one write.
-    const closed = await writtenIf(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET purgedSeq = :seq, purgedAt = :now REMOVE #shard, #due, purgeDeletionID, purgeClearedAt',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)' +
-            ' AND (attribute_not_exists(purgeClearedAt) OR purgeClearedAt <= :clearedBefore)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':seq': clearSeq, ':clearedBefore': clearedBefore, ':now': new Date().toISOString() },
-        }),
-      ),
-    );
+    // record it and leave the pending-purges index in one write. The saved copies of an undoable change go too when
+    // it can no longer be undone: the last message's text must not outlive the history it previewed. (A change made
+    // since the purge read its limits may still be undoable: then its copies stay, and only the debt closes.)
+    const close = (removeUndo: boolean) =>
+      writtenIf(
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression:
+              'SET purgedSeq = :seq, purgedAt = :now REMOVE #shard, #due, purgeDeletionID, purgeClearedAt' + (removeUndo ? `, ${Object.keys(undoNames).join(', ')}` : ''),
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(clearSeq) OR clearSeq <= :seq) AND (attribute_not_exists(purgedSeq) OR purgedSeq <= :seq)' +
+              ' AND (attribute_not_exists(purgeClearedAt) OR purgeClearedAt <= :clearedBefore)' +
+              (removeUndo ? ' AND (attribute_not_exists(restorableUntil) OR restorableUntil <= :undoneBefore)' : ''),
+            ExpressionAttributeNames: { ...names, ...(removeUndo ? undoNames : {}) },
+            ExpressionAttributeValues: {
+              ':seq': clearSeq,
+              ':clearedBefore': clearedBefore,
+              ':now': new Date().toISOString(),
+              ...(removeUndo ? { ':undoneBefore': new Date(Date.now() - RESTORE_WRITE_MARGIN_SECONDS * 1000).toISOString() } : {}),
+            },
+          }),
+        ),
+      );
+    const closed = (await close(true)) || (await close(false));
     if (closed) return;
     // A newer clear raised the clear point meanwhile (that purge is still owed), or the pass began too soon after the
     // clear to rule out a straggler: the item stays pending, and the sweeper verifies it once more.
