@@ -538,7 +538,9 @@ const validBodies: Record<string, fc.Arbitrary<Record<string, unknown>> | undefi
     { requiredKeys: ['conversationIDList'] },
   ),
   'POST /v1/admin/system-notifications': fc.record({ userIDList: userList(100), text: messageText }),
-  'PUT /v1/admin/settings': fc.record({ syncConversationDeletion: fc.boolean() }),
+  'PUT /v1/admin/settings': fc.record({ syncConversationDeletion: fc.boolean(), deletionGracePeriodSeconds: fc.constantFrom(0, 1, 600, 604_800) }, { requiredKeys: [] }),
+  'POST /v1/conversations/restore': fc.record({ deletionID: fc.oneof(fc.uuid(), fc.constant('00000000-0000-4000-8000-000000000000')) }),
+  'POST /v1/admin/users/{userID}/conversations/delete': fc.record({ conversationIDList: fc.array(conversationID(), { minLength: 1, maxLength: 5 }), clearHistoryMessage: fc.boolean() }),
 };
 
 const bodyFor = (method: string, path: string): fc.Arbitrary<Body> => {
@@ -583,7 +585,7 @@ const apiRequest = (): fc.Arbitrary<FuzzRequest> =>
         [10, fc.constantFrom(...HTTP_ROUTES).chain((route) =>
           fc.tuple(weighted<string>([8, fc.constant(route.method)], [2, fc.constantFrom(...METHODS)]), route.path.includes('{') ? pathSegment() : fc.constant('')).map(([method, segment]) => ({
             method,
-            path: route.path.replace('{conversationID}', segment),
+            path: route.path.replace(/\{[^}]+\}/, segment),
             template: route.path,
           })),
         )],

@@ -225,6 +225,20 @@ describe('a tour of every path that needs a grant', () => {
     expect(left.Items!.map((i) => i.deviceID).sort()).toEqual(['phone', 'tablet']);
   });
 
+  it('clears a history, restores a deletion, reads its status and the admin audit, and deletes for a user', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [asAlice, asBob, asAdmin] = [await stack.as(alice), await stack.as(bob), await stack.as(uniqueUser('root'), { admin: true })];
+    expect((await asAdmin.request('PUT', '/v1/admin/settings', { body: { deletionGracePeriodSeconds: 600 } })).status).toBe(200);
+    await send(asBob, `C2C${alice}`, 'keep me');
+    const cleared = await asAlice.post(`/v1/conversations/C2C${bob}/clear-history`);
+    expect(cleared.status).toBe(200);
+    expect((await asAlice.post('/v1/conversations/restore', { deletionID: cleared.body.data.deletionID })).status).toBe(200);
+    expect((await asAlice.get(`/v1/deletions/${cleared.body.data.deletionID}`)).status).toBe(200);
+    expect((await asAdmin.post(`/v1/admin/users/${alice}/conversations/delete`, `C2C${bob}`)).status).toBe(200);
+    expect((await asAdmin.get(`/v1/admin/users/${alice}/deletions`)).body.data.deletionList).toHaveLength(3);
+    expect((await asAdmin.request('PUT', '/v1/admin/settings', { body: { deletionGracePeriodSeconds: 0 } })).status).toBe(200);
+  });
+
   it('connects and disconnects a device', async () => {
     const device = await Device.connect(stack, uniqueUser('carol'), 'watch');
     await device.close();

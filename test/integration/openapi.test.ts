@@ -14,6 +14,8 @@ import { type ApiClient, type ApiResponse, startTestStack, type TestStack, uniqu
 
 let stack: TestStack;
 beforeAll(async () => {
+  // Functions read settings at most every SETTINGS_CACHE_SECONDS; 0 lets the grace period change between requests.
+  process.env.SETTINGS_CACHE_SECONDS = '0';
   stack = await startTestStack();
 });
 afterAll(() => stack?.stop());
@@ -146,6 +148,39 @@ describe('the answers of the local stack are the documented ones', () => {
     expect(Number(response!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('clear history, restore, a deletion status, and an admin acting for a user, with their refusals', async () => {
+    const dave = uniqueUser('dave');
+    await send(asAlice, `C2C${dave}`, 'hi dave');
+    documented('PUT /v1/admin/settings', await asAdmin.request('PUT', '/v1/admin/settings', { body: { deletionGracePeriodSeconds: 600 } }));
+    const cleared = documented('POST /v1/conversations/{conversationID}/clear-history', await asAlice.post(`/v1/conversations/C2C${dave}/clear-history`));
+    documented('GET /v1/deletions/{deletionID}', await asAlice.get(`/v1/deletions/${cleared.body.data.deletionID}`));
+    documented('POST /v1/conversations/restore', await asAlice.post('/v1/conversations/restore', { deletionID: cleared.body.data.deletionID }));
+    documented('GET /v1/deletions/{deletionID}', await asAlice.get(`/v1/deletions/${cleared.body.data.deletionID}`));
+    documented('POST /v1/admin/users/{userID}/conversations/delete', await asAdmin.post(`/v1/admin/users/${alice}/conversations/delete`, `C2C${dave}`));
+    documented('POST /v1/admin/users/{userID}/conversations/delete', await asAdmin.post(`/v1/admin/users/${alice}/conversations/delete`, { conversationIDList: [`C2C${dave}`], dryRun: true }));
+    const audit = documented('GET /v1/admin/users/{userID}/deletions', await asAdmin.get(`/v1/admin/users/${alice}/deletions?limit=1`));
+    documented('GET /v1/admin/users/{userID}/deletions', await asAdmin.get(`/v1/admin/users/${alice}/deletions?cursor=${encodeURIComponent(audit.body.data.nextCursor)}`));
+    documented('PUT /v1/admin/settings', await asAdmin.request('PUT', '/v1/admin/settings', { body: { deletionGracePeriodSeconds: 0 } }));
+    const deleted = await asAlice.post('/v1/conversations/delete', `C2C${bob}`);
+    documented('GET /v1/deletions/{deletionID}', await asAlice.get(`/v1/deletions/${deleted.body.data.deletionID}`));
+
+    documented('POST /v1/conversations/{conversationID}/clear-history', await asAlice.post(`/v1/conversations/C2C${dave}/clear-history`));
+    documented('POST /v1/conversations/{conversationID}/clear-history', await asAlice.post('/v1/conversations/nope/clear-history'));
+    documented('POST /v1/conversations/restore', await asAlice.post('/v1/conversations/restore', { deletionID: cleared.body.data.deletionID }));
+    documented('POST /v1/conversations/restore', await asAlice.post('/v1/conversations/restore', { deletionID: deleted.body.data.deletionID }));
+    documented('POST /v1/conversations/restore', await asBob.post('/v1/conversations/restore', { deletionID: deleted.body.data.deletionID }));
+    documented('POST /v1/conversations/restore', await asAlice.post('/v1/conversations/restore', { deletionID: 'x' }));
+    documented('POST /v1/conversations/restore', await asAlice.post('/v1/conversations/restore', {}));
+    documented('GET /v1/deletions/{deletionID}', await asBob.get(`/v1/deletions/${deleted.body.data.deletionID}`));
+    documented('GET /v1/deletions/{deletionID}', await asBob.get('/v1/deletions/x'));
+    documented('POST /v1/admin/users/{userID}/conversations/delete', await asAlice.post(`/v1/admin/users/${bob}/conversations/delete`, `C2C${alice}`));
+    documented('POST /v1/admin/users/{userID}/conversations/delete', await asAdmin.post('/v1/admin/users/not%20ok/conversations/delete', `C2C${alice}`));
+    documented('POST /v1/admin/users/{userID}/conversations/delete', await asAdmin.post(`/v1/admin/users/${bob}/conversations/delete`, { conversationIDList: [] }));
+    documented('GET /v1/admin/users/{userID}/deletions', await asAdmin.get(`/v1/admin/users/${alice}/deletions?since=now`));
+    documented('GET /v1/admin/users/{userID}/deletions', await asAdmin.get(`/v1/admin/users/${alice}/deletions?cursor=forged`));
+    documented('GET /v1/admin/users/{userID}/deletions', await asBob.get(`/v1/admin/users/${alice}/deletions`));
+  });
+
   it('settings and the catch-up feed', async () => {
     documented('GET /v1/admin/settings', await asAdmin.get('/v1/admin/settings'));
     documented('PUT /v1/admin/settings', await asAdmin.request('PUT', '/v1/admin/settings', { body: { syncConversationDeletion: true } }));
@@ -158,7 +193,8 @@ describe('the answers of the local stack are the documented ones', () => {
   });
 
   it('every route, GETs included (the body is read on every route): no token, a body that is not JSON, a body over 64 KB', async () => {
-    const path = (template: string) => template.replace('{conversationID}', 'C2Cbob');
+    const path = (template: string) =>
+      template.replace('{conversationID}', 'C2Cbob').replace('{deletionID}', '00000000-0000-4000-8000-000000000000').replace('{userID}', 'bob');
     const token = await stack.token(uniqueUser('dan'), true);
     for (const route of HTTP_ROUTES) {
       const key = routeKey(route) as HttpRouteKey;

@@ -80,6 +80,31 @@ describe('20 deletion calls per window per user, through the API', () => {
     expect(await conversationIDs(alice.client)).toEqual([notDeleted[1]]);
   }, 90_000);
 
+  it('counts clearing a history and restoring in the same limit: after 20 calls of all three kinds the 21st is refused', async () => {
+    // Prepare: 19 conversations; one deletion made before the window, to restore in it.
+    const alice = await userWithConversations(20);
+    const earlier = await alice.client.post('/v1/conversations/delete', `C2C${alice.peers[19]}`);
+    expect(earlier.status).toBe(200);
+
+    // Act: 18 deletions, 1 restore, 1 clear (20 calls), then 1 more clear, in one window after an empty one (the
+    // limit slides: the previous window's calls still count in part).
+    await sleep(WINDOW_SECONDS * 1000);
+    await nextWindowStart();
+    const calls = await Promise.all([
+      ...alice.peers.slice(0, 18).map((peer) => alice.client.delete(`/v1/conversations/C2C${peer}?clearHistoryMessage=false`)),
+      alice.client.post('/v1/conversations/restore', { deletionID: earlier.body.data.deletionID }),
+    ]);
+    const cleared = await alice.client.post(`/v1/conversations/C2C${alice.peers[18]}/clear-history`);
+    const refused = await alice.client.post(`/v1/conversations/C2C${alice.peers[18]}/clear-history`);
+
+    // Assess
+    // Undo is off in this stack (grace period 0): the restore is refused, and counted all the same.
+    expect(calls.map((c) => c.status)).toEqual([...Array.from({ length: 18 }, () => 200), 410]);
+    expect(cleared.status).toBe(200);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: 'RATE_LIMITED', message: expect.stringContaining('delete, clear history and restore together') });
+  }, 30_000);
+
   it('counts in one item per user, removed by TTL after the next window', async () => {
     const alice = await userWithConversations(1);
     const before = Math.floor(Date.now() / 1000);

@@ -52,7 +52,7 @@ describe('DynamoPushProgress', () => {
     expect(await progress.served(deletion)).toEqual(new Set(['c1', 'c2', 'c3']));
     const listed = await new DynamoDeletionLog(client, tableName).listAfter(deletion.userID, null, 10);
     expect(listed.entries.map((e) => e.notice)).toEqual([
-      { deletionID: deletion.deletionID, conversationIDList: ['C2Cbob'], clearHistoryMessage: true, deletedAt: deletion.deletedAt, originDeviceID: 'phone' },
+      { kind: 'conversationsDeleted', deletionID: deletion.deletionID, conversationIDList: ['C2Cbob'], clearHistoryMessage: true, deletedAt: deletion.deletedAt, originDeviceID: 'phone' },
     ]);
   });
 

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batchWrite } from '#adapters/dynamodb/batch-writer.js';
 import { createDocumentClient } from '#adapters/dynamodb/client.js';
@@ -74,6 +74,9 @@ const startRunner = async (crashAt?: string, options: { defaults?: boolean } = {
     if (Date.now() > until || child.exitCode !== null) throw new Error(`the runner did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // Undo off, as an admin would set it before the test: these crashes are about the deletion and its purge, which
+  // undo would postpone by its grace period. Stored before any call, so the runner's first settings read sees it.
+  await db.send(new PutCommand({ TableName: tableName, Item: { ...keys.settings(), deletionGracePeriodSeconds: 0 } }));
   return { url: `http://localhost:${port}`, exited, output: () => output, kill: () => child.kill('SIGKILL') };
 };
 
