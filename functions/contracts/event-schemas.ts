@@ -29,14 +29,8 @@ export type ConversationsDeletedDetail = z.infer<typeof conversationsDeletedDeta
  * What devices learn of a change to a user's conversations, whichever event carries it: `ConversationsDeleted`
  * (`kind` absent), `ConversationHistoryCleared` or `ConversationsRestored`. The push function parses this.
  */
-export const deviceChangeDetailSchema = z.object({
+export const deviceChangeDetailSchema = conversationsDeletedDetailSchema.omit({ historyPurge: true, actedBy: true }).extend({
   kind: z.enum(['conversationsDeleted', 'historyCleared', 'conversationsRestored']).default('conversationsDeleted'),
-  deletionID: z.string().min(1),
-  userID: z.string().min(1),
-  conversationIDList: z.array(z.string()),
-  clearHistoryMessage: z.boolean(),
-  deletedAt: z.string().min(1),
-  originDeviceID: z.string().nullable(),
   restoresDeletionID: z.string().optional(),
 });
 /** As published: `kind` may be absent (a `ConversationsDeleted` detail). */

@@ -89,6 +89,20 @@ const matchPath = (template: string, path: string): Record<string, string> | und
   return params;
 };
 
+/** The errors of a deletion's body form, the user's own and an admin's acting for a user. */
+const DELETE_BODY_ERRORS = [
+  'INVALID_REQUEST',
+  'INVALID_CONVERSATION_ID',
+  'INVALID_BATCH_SIZE',
+  'UNKNOWN_FIELD',
+  'INVALID_HEADER',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'RATE_LIMITED',
+  'PARTIAL_FAILURE',
+] as const satisfies readonly ErrorCode[];
+
+
 /**
  * The errors each route can answer, by stable code (functions/contracts/errors.ts), beyond those every route can
  * ({@link EVERY_ROUTE_ERRORS}) and ADMIN_REQUIRED on admin routes: the codes of its input checks (body, query,
@@ -110,17 +124,7 @@ export const ROUTE_ERRORS = {
   'GET /v1/conversations/{conversationID}/messages': ['INVALID_CONVERSATION_ID', 'INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
   'POST /v1/groups': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_GROUP_ID', 'UNKNOWN_FIELD', 'GROUP_EXISTS'],
   'GET /v1/conversations': ['INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
-  'POST /v1/conversations/delete': [
-    'INVALID_REQUEST',
-    'INVALID_CONVERSATION_ID',
-    'INVALID_BATCH_SIZE',
-    'UNKNOWN_FIELD',
-    'INVALID_HEADER',
-    'IDEMPOTENCY_KEY_REUSED',
-    'IDEMPOTENCY_IN_PROGRESS',
-    'RATE_LIMITED',
-    'PARTIAL_FAILURE',
-  ],
+  'POST /v1/conversations/delete': DELETE_BODY_ERRORS,
   'DELETE /v1/conversations/{conversationID}': [
     'INVALID_CONVERSATION_ID',
     'INVALID_QUERY',
@@ -152,18 +156,7 @@ export const ROUTE_ERRORS = {
     'RATE_LIMITED',
   ],
   'GET /v1/deletions/{deletionID}': ['INVALID_DELETION_ID', 'DELETION_NOT_FOUND'],
-  'POST /v1/admin/users/{userID}/conversations/delete': [
-    'INVALID_REQUEST',
-    'INVALID_USER_ID',
-    'INVALID_CONVERSATION_ID',
-    'INVALID_BATCH_SIZE',
-    'UNKNOWN_FIELD',
-    'INVALID_HEADER',
-    'IDEMPOTENCY_KEY_REUSED',
-    'IDEMPOTENCY_IN_PROGRESS',
-    'RATE_LIMITED',
-    'PARTIAL_FAILURE',
-  ],
+  'POST /v1/admin/users/{userID}/conversations/delete': ['INVALID_USER_ID', ...DELETE_BODY_ERRORS],
   'GET /v1/admin/users/{userID}/deletions': ['INVALID_USER_ID', 'INVALID_QUERY', 'INVALID_CURSOR', 'UNKNOWN_FIELD'],
   'POST /v1/admin/system-notifications': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_TEXT', 'UNKNOWN_FIELD'],
   'GET /v1/admin/settings': [],
