@@ -26,8 +26,10 @@ export const PENDING_PURGES_INDEX = { name: 'pendingPurges', partitionKey: 'purg
  * `stragglerSeconds`: how long after a clear a copy it covers can still land (a send that took its sequence before
  * the clear and whose invocation was slow, or died before its conversation update): the messages function's
  * timeout (29 s) and a second. Only a purge pass that started this long after the clear may close its debt.
+ * `maxPerSweep`: with undo on, every purge starts from the sweeper, so a sweep must keep up with the app's clears: 4,000
+ * a minute is ~66 conversations per second (each leased with one conditional write, all in parallel).
  */
-export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, stragglerSeconds: 30, maxPerSweep: 500 } as const;
+export const PURGE_SWEEP = { handoffSeconds: 60, leaseSeconds: 300, everySeconds: 60, stragglerSeconds: 30, maxPerSweep: 4000 } as const;
 
 /**
  * Undo: how long after a deletion's grace period ends its purge may start. A restore is accepted only before the
