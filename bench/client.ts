@@ -9,7 +9,8 @@
  *       (in-memory DynamoDB Local, sync on): device A deletes one conversation at a time, device B waits for
  *       CONVERSATION_LIST_UPDATED without it. BENCH_CLIENT_DELETIONS (200) measured, BENCH_CLIENT_WARMUP (20) before;
  *       as many again sent by A as a bare fetch of the same request, alternating, to tell the server's time from the SDK's.
- *       Target: p99 under 60 ms from the deletion call on A to the event on B.
+ *       Target: p99 under 60 ms from the deletion call on A to the event on B. BENCH_CLIENT_GRACE_SECONDS sets the undo
+ *       grace period (default: the product's, 600 s).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -83,7 +84,10 @@ const latency = async (sdk: typeof SdkModule) => {
 
   const admin = sdk.create({ baseURL: stack.url, sync: false });
   await admin.login({ userID: 'benchadmin', userSig: await stack.token('benchadmin', true) });
-  await admin.setAppSettings({ syncConversationDeletion: true });
+  // The product's undo grace period unless BENCH_CLIENT_GRACE_SECONDS names another (0: undo off, the purge at once).
+  const grace = process.env.BENCH_CLIENT_GRACE_SECONDS;
+  await admin.setAppSettings({ syncConversationDeletion: true, ...(grace ? { deletionGracePeriodSeconds: intEnv('BENCH_CLIENT_GRACE_SECONDS', 600, 0) } : {}) });
+  progress(`settings: ${JSON.stringify((await admin.getAppSettings()).data)}`);
 
   const userID = 'benchuser';
   const token = await stack.token(userID);
