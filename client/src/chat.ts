@@ -21,7 +21,7 @@ import type {
   ServerConversation,
   ServerMessage,
 } from './types.js';
-import { checkConversationID, checkDeleteOptions, checkDeletionID, checkText, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
+import { checkConversationID, checkDeleteOptions, checkDeletionID, checkText, DEVICE_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
 
 /** `localStorage`, or anything with its three methods (they may return promises). */
 export interface StorageLike {
@@ -121,6 +121,9 @@ export class Chat {
   public constructor(private readonly options: CreateOptions) {
     if (typeof options?.baseURL !== 'string' || !/^https?:\/\//.test(options.baseURL)) {
       throw new ChatError('INVALID_REQUEST', 'create({ baseURL }) needs the API URL, such as "http://localhost:3000"');
+    }
+    if (options.deviceID !== undefined && !DEVICE_ID_PATTERN.test(options.deviceID)) {
+      throw new ChatError('INVALID_HEADER', `deviceID must be 1-128 characters of A-Z a-z 0-9 _ . : @ # -, not ${JSON.stringify(options.deviceID)}`);
     }
     this.storage = options.storage ?? memoryStorage();
     this.WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;

@@ -8,6 +8,8 @@ import { ChatError } from './errors.js';
 export const SYSTEM_CONVERSATION_ID = '@TIM#SYSTEM';
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const GROUP_ID_PATTERN = /^[A-Za-z0-9_@#-]{1,48}$/;
+/** X-Device-ID and the socket's deviceID (the server's functions/contracts/headers.ts). */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.:@#-]{1,128}$/;
 export const MAX_DELETE_BATCH = 100;
 export const MAX_TEXT_LENGTH = 4000;
 const CONVERSATION_ID_HINT =

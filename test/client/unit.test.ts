@@ -112,6 +112,11 @@ describe('deleteConversation options', () => {
     expect(checkDeleteOptions('C2Cbob').body).toBe('C2Cbob');
   });
 
+  it('refuses a device ID the server would refuse as a header', () => {
+    expect(() => create({ baseURL: 'http://localhost:1', sync: false, deviceID: 'my phone' })).toThrow(expect.objectContaining({ code: 40013, error: 'INVALID_HEADER' }));
+    expect(() => create({ baseURL: 'http://localhost:1', sync: false, deviceID: 'phone-1:a@b#c.d_e' })).not.toThrow();
+  });
+
   it('rejects before any request, with the numeric code', async () => {
     const fetch = vi.fn();
     const chat = create({ baseURL: 'http://localhost:1', sync: false, fetch: fetch as unknown as typeof globalThis.fetch });
