@@ -45,7 +45,7 @@ const gzip = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
 
 /** The reference's core build: from BENCH_REFERENCE_DIR, or npm-installed into a temporary folder once. */
 const referenceBuild = (): { file: string; version: string } => {
-  const dir = process.env.BENCH_REFERENCE_DIR ?? join(tmpdir(), 'conversation-deletion-bench-reference');
+  const dir = process.env.BENCH_REFERENCE_DIR || join(tmpdir(), 'conversation-deletion-bench-reference');
   const pkg = join(dir, 'node_modules', '@tencentcloud', 'chat');
   if (!existsSync(join(pkg, 'index.es.js'))) {
     progress(`installing @tencentcloud/chat@3.6 into ${dir} (outside the project)...`);
