@@ -169,6 +169,33 @@ describe('two devices of one user and a second user', () => {
     expect(ids((await again.getConversationList()).data.conversationList)).toEqual([`C2C${carol}`]);
   });
 
+  it('a deletion caught up later does not drop a conversation that a newer message brought back', async () => {
+    await setSync(true);
+    const bob = uniqueUser('b');
+    const alice = await userWith([bob]);
+    const items = new Map<string, string>();
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+    const tablet = create({ baseURL: stack.url, deviceID: `tablet-${alice}`, storage, WebSocket: RecordingWebSocket });
+    await tablet.login({ userID: alice, userSig: await stack.token(alice) });
+    await tablet.whenSynced();
+    await tablet.destroy();
+
+    // While the tablet is off: the chat is deleted, then Bob writes again, which brings it back.
+    const phone = await device(alice, `phone-${alice}`);
+    const deletion = await phone.deleteConversation(`C2C${bob}`);
+    await send(await stack.as(bob), `C2C${alice}`, 'are you there?');
+
+    const again = create({ baseURL: stack.url, deviceID: `tablet-${alice}`, storage, WebSocket: RecordingWebSocket });
+    chats.push(again);
+    const events = recordEvents(again, ALL_EVENTS);
+    await again.login({ userID: alice, userSig: await stack.token(alice) });
+    await again.whenSynced();
+    // The deletion is applied (announced once) but the conversation, newer than it, stays.
+    expect(events.events.filter((e) => e.name === EVENT.CONVERSATION_DELETED).map((e) => e.data.deletionID)).toEqual([deletion.data.deletionID]);
+    expect(ids((await again.getConversationList()).data.conversationList)).toEqual([`C2C${bob}`]);
+    expect(events.events.filter((e) => e.name === EVENT.CONVERSATION_LIST_UPDATED).map((e) => ids(e.data))).toEqual([[`C2C${bob}`]]);
+  });
+
   it('a stored cursor the server no longer accepts: the list is reloaded and announced, and sync goes on', async () => {
     await setSync(true);
     const [bob, carol] = [uniqueUser('b'), uniqueUser('c')];
