@@ -110,6 +110,7 @@ export class Chat {
   private deviceIDValue: string | undefined;
   private destroyed = false;
   private sync: SyncConnection | undefined;
+  private stopListening: () => void = () => undefined;
   private list: Conversation[] = [];
   private applied: string[] = [];
   /** This session's first catch-up is done: later ones announce what they apply. */
@@ -181,6 +182,8 @@ export class Chat {
 
   /** Disconnects and forgets the user's data in memory (the storage keeps the cursor for the next login). */
   public async logout(): Promise<ImResponse<Record<string, never>>> {
+    this.stopListening();
+    this.stopListening = () => undefined;
     this.sync?.stop();
     this.sync = undefined;
     const was = this.user;
@@ -415,6 +418,11 @@ export class Chat {
       ...this.options.reconnect,
     });
     this.sync.start();
+    // Browsers say when the network is back: reconnect then instead of waiting out the backoff.
+    const events = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+    const online = () => this.sync?.reconnectNow();
+    events.addEventListener?.('online', online);
+    this.stopListening = () => events.removeEventListener?.('online', online);
   }
 
   private onPush(message: unknown): void {

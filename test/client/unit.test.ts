@@ -326,6 +326,22 @@ describe('the sync state machine', () => {
     expect(m.sync.state).toBe('live');
   });
 
+  it('reconnectNow() skips the rest of the backoff (the browser said it is online), and does nothing otherwise', async () => {
+    const m = machine();
+    m.sync.start();
+    await vi.advanceTimersByTimeAsync(0);
+    m.sync.reconnectNow();
+    expect(ScriptedSocket.all).toHaveLength(1);
+    m.socket().drop();
+    m.sync.reconnectNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ScriptedSocket.all).toHaveLength(2);
+    expect(m.sync.state).toBe('connecting');
+    // The cancelled timer does not open a third.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(ScriptedSocket.all).toHaveLength(2);
+  });
+
   it('caps the wait', async () => {
     const m = machine();
     expect([0, 1, 2, 3, 4, 5].map((n) => m.sync.delayFor(n))).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
