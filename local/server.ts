@@ -16,6 +16,7 @@ import type { FunctionName } from '#contracts/functions.js';
 import type { LocalEventBus } from './event-bus.js';
 import { LOCAL_AWS_KEY_HEADER } from './aws-calls.js';
 import type { LocalAuth } from './local-auth.js';
+import { serveConsole } from '../console/serve.js';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -227,6 +228,8 @@ const handle = async (req: IncomingMessage, res: ServerResponse, options: LocalS
   if (body === TOO_LARGE) return sendError(res, 'PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
   if (req.httpVersion === '1.1' && req.headers.host === undefined) return sendError(res, 'INVALID_HEADER', 'an HTTP/1.1 request needs a Host header, such as "Host: localhost:3000"');
   const method = req.method ?? 'GET';
+  // The web console (console/): the page at / for a browser, its files, and the local bus's events it shows.
+  if (method === 'GET' && (await serveConsole(req, res, url, options.bus))) return;
 
   if (method === 'GET' && url.pathname === '/') {
     return send(res, 200, {

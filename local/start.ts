@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole service on http://localhost:3000 (PORT overrides).
- * Options: --in-memory (keep nothing), DYNAMODB_ENDPOINT (use a running DynamoDB instead of DynamoDB Local),
- * LOCAL_TABLE_NAME (the service table's name there, so several runners can share one DynamoDB).
+ * Options: --in-memory (keep nothing), --events (print one compact line per bus event), DYNAMODB_ENDPOINT (use a
+ * running DynamoDB instead of DynamoDB Local), LOCAL_TABLE_NAME (the service table's name there, so several runners can share one DynamoDB).
  * For the crash tests only: LOCAL_CRASH_AT=<function>:<Command>[:<n>] kills this process (SIGKILL, no clean-up)
  * instead of that function's n-th such AWS call, and LOCAL_SCHEDULE_EVERY_MS sets the sweep timer.
  */
@@ -9,6 +9,7 @@ import { writeSync } from 'node:fs';
 import type { AwsCallInterceptor } from './aws-calls.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { startLocalStack } from './stack.js';
+import { eventLine } from '../console/src/event-line.js';
 
 /**
  * A real crash at an exact step: from the n-th matching call on, no AWS call leaves the process, and it is killed
@@ -70,10 +71,15 @@ const main = async () => {
       `  ${storage}`,
       `  WebSocket:    ${stack.websocketUrl}?token=<token>&deviceID=<device>`,
       `  Get a token:  curl -s -X POST ${stack.url}/local/token -d '{"userID":"alice"}'`,
+      `  Console:      ${stack.url}/ in a browser`,
       `  Walk-through: README.md; API: docs/api.md`,
       '  Ctrl-C stops everything.',
     ].join('\n'),
   );
+  if (process.argv.includes('--events')) {
+    stack.bus.onEvent((event) => console.log(`event ${eventLine(event)}`));
+    console.log('  --events: one line per bus event follows.');
+  }
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

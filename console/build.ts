@@ -1,0 +1,53 @@
+/**
+ * Builds the console page with esbuild: console/src/main.ts (and the client SDK's source it imports) into one ES
+ * module and one stylesheet, beside the static index.html. The local runner builds it in memory on the first request
+ * (console/serve.ts), so `npm start` and the tests always serve the current source; `tsx console/build.ts <dir>`
+ * writes the same files for hosting elsewhere.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export type ConsoleFile = { contentType: string; body: Uint8Array };
+/** The files by their path on the site: `index.html`, `console/console.js`, `console/console.css`. */
+export type ConsoleFiles = Map<string, ConsoleFile>;
+
+export const buildConsole = async (): Promise<ConsoleFiles> => {
+  const result = await build({
+    absWorkingDir: here,
+    entryPoints: { console: 'src/main.ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    // Browsers of the last few years; the SDK's own target.
+    target: 'es2022',
+    minify: true,
+    // The page's code is small and public: a source map would only double what the browser downloads.
+    sourcemap: false,
+    outdir: 'out',
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const files: ConsoleFiles = new Map([['index.html', { contentType: 'text/html; charset=utf-8', body: readFileSync(join(here, 'src/index.html')) }]]);
+  for (const file of result.outputFiles) {
+    const name = file.path.endsWith('.css') ? 'console.css' : 'console.js';
+    files.set(`console/${name}`, { contentType: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', body: file.contents });
+  }
+  return files;
+};
+
+/** Where `npm run build:console` writes by default: under cdk.out/, which git ignores. */
+export const CONSOLE_BUILD_DIR = join(here, '..', 'cdk.out', 'console-site');
+
+/** `tsx console/build.ts [outdir]`: the page's files for static hosting (the cloud stack adds console/config.json). */
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const outdir = process.argv[2] ?? CONSOLE_BUILD_DIR;
+  for (const [path, file] of await buildConsole()) {
+    mkdirSync(dirname(join(outdir, path)), { recursive: true });
+    writeFileSync(join(outdir, path), file.body);
+  }
+  console.log(`console built into ${outdir}`);
+}

@@ -1,0 +1,2 @@
+/** esbuild bundles the stylesheet an entry imports into console.css. */
+declare module '*.css';
