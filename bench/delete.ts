@@ -232,6 +232,19 @@ const main = async () => {
   const N = config.conversations;
   const M = config.messages;
 
+  // The app's undo grace period: 0 for the cases that measure the purge (with undo on it waits 10 minutes); case (a3)
+  // switches it on to measure the product's default deletion. Functions cache the setting for 10 s.
+  const adminToken = await stack.token('benchadmin', true);
+  const setGrace = async (seconds: number) => {
+    const response = await fetch(`${stack.url}/v1/admin/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deletionGracePeriodSeconds: seconds }),
+    });
+    if (response.status !== 200) throw new Error(`setting the grace period answered ${response.status}`);
+  };
+  await setGrace(0);
+
   // -- Warm-up: load every handler, open connections, let both JITs settle. Not measured. -----------------------
   progress('warm-up...');
   for (let i = 0; i < 3; i++) {
@@ -276,6 +289,27 @@ const main = async () => {
     await assertListEmpty(env, token);
     progress(`  run ${run + 1}: service ${ms(a.service.at(-1)!)} ms, floor ${ms(a.floor.at(-1)!)} ms, 1 msg each ${ms(a.inline.at(-1)!)} ms (historyPurge ${a.inlineStates.at(-1)})`);
   }
+
+  // -- (a3) the same as (a) with undo on (the product's default): each tombstone also saves what it replaces ---------
+  progress(`(a3) ${config.runs} runs: (a) with undo on (grace period 600 s)`);
+  await setGrace(600);
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const a3 = { service: [] as number[], floor: [] as number[] };
+  for (let run = 0; run < config.runs; run++) {
+    const svc = buildUser('bu', N, 0);
+    const floor = buildUser('bg', N, 0);
+    await seed(env, 'a3', [svc, floor]);
+    const token = await stack.token(svc.userID);
+    const measureService = async () => {
+      const response = await deleteOverHttp(env, token, svc.userID, svc.conversationIDs);
+      if (response.historyPurge !== 'complete' && response.historyPurge !== 'scheduled') throw new Error(`(a3) unexpected historyPurge ${response.historyPurge}`);
+      a3.service.push(response.ms);
+    };
+    await alternate(run, measureService, async () => a3.floor.push(await tombstoneFloor(env, floor)));
+    progress(`  run ${run + 1}: service ${ms(a3.service.at(-1)!)} ms, floor ${ms(a3.floor.at(-1)!)} ms`);
+  }
+  await setGrace(0);
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
 
   // -- Floor calibration: which concurrency gives DynamoDB Local its best delete throughput ------------------------
   const calibration = new Map<number, number[]>(config.floorConcurrency.map((c) => [c, []]));
@@ -458,6 +492,13 @@ const main = async () => {
       `${ms(aService)} ms`,
       `${ms(aFloor)} ms (${Math.ceil(N / 25)} BatchWriteItem calls of 25 puts, in parallel, SDK straight)`,
       `${ratio(aService / aFloor)} the floor`,
+      '-',
+    ],
+    [
+      `(a3) same as (a) with undo on (the default: each tombstone saves what it replaces) (median of ${a3.service.length})`,
+      `${ms(median(a3.service))} ms`,
+      `${ms(median(a3.floor))} ms (the same floor, measured beside it)`,
+      `${ratio(median(a3.service) / median(a3.floor))} the floor; ${ratio(median(a3.service) / aService)} case (a)`,
       '-',
     ],
     [
