@@ -161,7 +161,8 @@ export class Chat {
       this.deviceIDValue = randomID();
       await this.storage.setItem(`${STORAGE_PREFIX}deviceID`, this.deviceIDValue);
     }
-    this.user = { userID, token: typeof getToken === 'function' ? () => getToken() : async () => userSig! };
+    const user = { userID, token: typeof getToken === 'function' ? () => getToken() : async () => userSig! };
+    this.user = user;
     try {
       this.applied = JSON.parse((await this.storage.getItem(this.key('applied'))) ?? '[]') as string[];
     } catch {
@@ -171,9 +172,11 @@ export class Chat {
     try {
       await this.loadList();
     } catch (error) {
-      this.user = undefined;
+      if (this.user === user) this.user = undefined;
       throw error;
     }
+    // logout() (or another login) while the list was loading: this login is over.
+    if (this.user !== user) throw new ChatError('NOT_LOGGED_IN', 'logged out while logging in');
     this.emitter.emit(EVENT.SDK_READY, {});
     this.emitter.emit(EVENT.CONVERSATION_LIST_UPDATED, this.snapshot());
     if (this.options.sync !== false) this.startSync();

@@ -112,6 +112,21 @@ describe('deleteConversation options', () => {
     expect(checkDeleteOptions('C2Cbob').body).toBe('C2Cbob');
   });
 
+  it('a logout while login loads the list ends that login: no SDK_READY, no sync', async () => {
+    let answer!: (r: Response) => void;
+    const fetch = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
+    const chat = create({ baseURL: 'http://localhost:1', sync: false, fetch: fetch as unknown as typeof globalThis.fetch });
+    const ready = vi.fn();
+    chat.on(EVENT.SDK_READY, ready);
+    const login = chat.login({ userID: 'alice', userSig: 't' }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
+    await chat.logout();
+    answer(new Response(JSON.stringify({ code: 0, data: { conversationList: [], nextCursor: null } })));
+    expect(await login).toMatchObject({ code: 60002, error: 'NOT_LOGGED_IN' });
+    expect(ready).not.toHaveBeenCalled();
+    await expect(chat.getConversationList()).rejects.toMatchObject({ code: 60002 });
+  });
+
   it('refuses a device ID the server would refuse as a header', () => {
     expect(() => create({ baseURL: 'http://localhost:1', sync: false, deviceID: 'my phone' })).toThrow(expect.objectContaining({ code: 40013, error: 'INVALID_HEADER' }));
     expect(() => create({ baseURL: 'http://localhost:1', sync: false, deviceID: 'phone-1:a@b#c.d_e' })).not.toThrow();
