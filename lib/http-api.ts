@@ -18,11 +18,9 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_HEADERS } from '#contracts/headers.js';
 import { HTTP_ROUTES, type HttpFunctionName, routeKey } from '#contracts/routes.js';
 import type { ServiceFunction } from './service-function.js';
-
-/** Request headers clients send besides the bearer token (see docs/api.md). */
-const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-device-id'];
 
 /** One JSON object per request; no claims or bodies (they may hold personal data). */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -74,7 +72,8 @@ export class ServiceHttpApi extends Construct {
             corsPreflight: {
               allowOrigins: [...props.corsAllowedOrigins],
               allowMethods: methods.map((m) => CorsHttpMethod[m]),
-              allowHeaders: CORS_ALLOWED_HEADERS,
+              allowHeaders: [...CORS_HEADERS.allow],
+              exposeHeaders: [...CORS_HEADERS.expose],
               maxAge: Duration.hours(1),
             },
           }

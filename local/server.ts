@@ -8,6 +8,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, maxHeaderSize, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { CORS_HEADERS } from '#contracts/headers.js';
 import { isUserID, USER_ID_HINT } from '#contracts/ids.js';
 import { type ErrorCode, ERROR_CODES, errorBody, show } from '#contracts/errors.js';
 import { HTTP_ROUTES, matchRoute, routeKey, WEBSOCKET_PATH } from '#contracts/routes.js';
@@ -187,7 +188,6 @@ const putEvents = (req: IncomingMessage, res: ServerResponse, options: LocalServ
  * by default any `http://localhost:*` and `http://127.0.0.1:*`. An allowed origin gets its own name back on every
  * answer (and Retry-After exposed, so the client SDK can honour it); a preflight is answered here, before any route.
  */
-const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-device-id';
 const corsOrigins = (): RegExp[] =>
   (process.env.CORS_ALLOWED_ORIGINS ?? 'http://localhost:*,http://127.0.0.1:*')
     .split(',')
@@ -201,14 +201,14 @@ const cors = (req: IncomingMessage, res: ServerResponse): boolean => {
   const allowed = typeof origin === 'string' && corsOrigins().some((o) => o.test(origin));
   if (allowed) {
     res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-expose-headers', 'retry-after');
+    res.setHeader('access-control-expose-headers', CORS_HEADERS.expose.join(', '));
     res.setHeader('vary', 'origin');
   }
   if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
   // A refused origin gets the same 204 without the headers: the browser then refuses the request itself.
   if (allowed) {
     res.setHeader('access-control-allow-methods', [...new Set(HTTP_ROUTES.map((r) => r.method))].join(', '));
-    res.setHeader('access-control-allow-headers', CORS_ALLOWED_HEADERS);
+    res.setHeader('access-control-allow-headers', CORS_HEADERS.allow.join(', '));
     res.setHeader('access-control-max-age', '3600');
   }
   res.writeHead(204);

@@ -14,3 +14,12 @@ export const parseOptionalHeader = (name: string, value: string | undefined): st
   }
   return value;
 };
+
+/**
+ * CORS, defined once for API Gateway (lib/http-api.ts) and the local runner: the request headers clients send, and the
+ * answer headers a browser may let them read (`Retry-After` of a 429 or a 409 in progress, which the client SDK honours).
+ */
+export const CORS_HEADERS = {
+  allow: ['authorization', 'content-type', 'idempotency-key', 'x-device-id'],
+  expose: ['retry-after'],
+} as const;

@@ -89,6 +89,7 @@ describe('other options', () => {
       AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
       AllowMethods: ['POST', 'GET', 'DELETE', 'PUT'],
       AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-device-id'],
+      ExposeHeaders: ['retry-after'],
       MaxAge: 3600,
     });
   });
