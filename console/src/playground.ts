@@ -21,15 +21,15 @@ const purgeText = (d: Deletion): string => {
   const p = d.historyPurge;
   switch (p.state) {
     case 'none':
-      return 'history kept: nothing to purge';
+      return 'History kept: nothing to purge';
     case 'scheduled':
-      return `history hidden; purge scheduled for ${clock(p.scheduledFor)}`;
+      return `History hidden; purge scheduled for ${clock(p.scheduledFor)}`;
     case 'running':
-      return `purge running: ${p.messagesPurged ?? 0} messages purged so far`;
+      return `Purge running: ${p.messagesPurged ?? 0} messages purged so far`;
     case 'complete':
-      return `purge complete at ${clock(p.completedAt)}: ${p.messagesPurged ?? 0} messages physically gone`;
+      return `Purge complete at ${clock(p.completedAt)}: ${p.messagesPurged ?? 0} messages physically gone`;
     case 'cancelled':
-      return 'purge cancelled: restored';
+      return 'Purge cancelled: restored';
   }
 };
 
@@ -189,9 +189,11 @@ class DevicePanel {
   private async send() {
     await this.act(async (chat) => {
       const to = this.to.value.trim();
-      const message = chat.createTextMessage({ to, conversationType: TYPES.CONV_C2C, payload: { text: this.text.value } });
+      const text = this.text.value;
+      const message = chat.createTextMessage({ to, conversationType: TYPES.CONV_C2C, payload: { text } });
       await chat.sendMessage(message);
-      this.text.value = '';
+      // Unless the reader already typed the next one.
+      if (this.text.value === text) this.text.value = '';
     });
   }
 
