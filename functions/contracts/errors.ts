@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_IN_PROGRESS: { status: 409, code: 40902 },
   ALREADY_RESTORED: { status: 409, code: 40903 },
   RESTORE_EXPIRED: { status: 410, code: 41000 },
+  CURSOR_EXPIRED: { status: 410, code: 41001 },
   PAYLOAD_TOO_LARGE: { status: 413, code: 41300 },
   RATE_LIMITED: { status: 429, code: 42900 },
   HEADERS_TOO_LARGE: { status: 431, code: 43100 },

@@ -161,7 +161,7 @@ export const ROUTE_ERRORS = {
   'POST /v1/admin/system-notifications': ['INVALID_REQUEST', 'INVALID_USER_ID', 'INVALID_TEXT', 'UNKNOWN_FIELD'],
   'GET /v1/admin/settings': [],
   'PUT /v1/admin/settings': ['INVALID_REQUEST', 'UNKNOWN_FIELD'],
-  'GET /v1/sync/conversation-deletions': ['INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD'],
+  'GET /v1/sync/conversation-deletions': ['INVALID_CURSOR', 'INVALID_QUERY', 'UNKNOWN_FIELD', 'CURSOR_EXPIRED'],
 } as const satisfies Record<HttpRouteKey, readonly ErrorCode[]>;
 
 /**

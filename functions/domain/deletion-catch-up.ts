@@ -9,7 +9,8 @@
  * drops repeats by `deletionID`. Cursors of pages in the middle of a read point exactly after the page
  * (so paging always advances) and carry the read's floor along.
  */
-import { InvalidCursorError } from './errors.js';
+import { CursorExpiredError, InvalidCursorError } from './errors.js';
+import { DELETION_RECORD_RETENTION_DAYS } from '#contracts/table.js';
 import { decodeOpaque, encodeOpaque } from '#contracts/opaque-cursor.js';
 import type { SyncDeletionsPage } from '#contracts/push-messages.js';
 import type { Clock } from './ports/clock.js';
@@ -38,6 +39,7 @@ export const decodeCatchUpCursor = (text: string | undefined): Cursor => {
 };
 
 const earlier = (a: string | null, b: string): string | null => (a === null || a < b ? a : b);
+const later = (a: string, b: string): string => (a > b ? a : b);
 
 /** `GET /v1/sync/conversation-deletions`: the caller's deletions after `since`, oldest first. */
 export const listDeletionsSince = async (
@@ -49,9 +51,18 @@ export const listDeletionsSince = async (
   if (!(await deps.settings.current()).syncConversationDeletion) {
     return { syncConversationDeletion: false, deletionList: [], nextCursor: input.since ?? null, hasMore: false };
   }
+  // Older than the records' retention: deletions made since may be gone already; reading on would miss them silently.
+  const retained = deps.deletionLog.positionAt(new Date(deps.clock.now().getTime() - DELETION_RECORD_RETENTION_DAYS * 86_400_000));
+  if (cursor.after !== null && cursor.after < retained) {
+    throw new CursorExpiredError(
+      `since points before the oldest retained deletion (records are kept ${DELETION_RECORD_RETENTION_DAYS} days): reload the conversation list, then read again without since`,
+    );
+  }
   const floor = cursor.floor ?? deps.deletionLog.positionAt(new Date(deps.clock.now().getTime() - SETTLE_SECONDS * 1000));
   const page = await deps.deletionLog.listAfter(input.userID, cursor.after, input.limit);
-  const last = page.entries.at(-1)?.position ?? cursor.after;
+  // An idle cursor moves up to the floor: every record before it is written by now and none was listed, so a device
+  // of a user who deletes nothing for weeks keeps a cursor inside the retention (no needless CURSOR_EXPIRED).
+  const last = page.entries.at(-1)?.position ?? (cursor.after === null ? null : later(cursor.after, floor));
   const next: Cursor = page.hasMore ? { after: last, floor } : { after: last === null ? null : earlier(last, floor), floor: null };
   return {
     syncConversationDeletion: true,

@@ -92,6 +92,17 @@ export class ConversationNotFoundError extends Error {
   }
 }
 
+/**
+ * A catch-up cursor older than the deletion records' retention: deletions made since may already be gone, so reading on
+ * from it could silently miss some. The device must reload its conversation list and start again without a cursor.
+ */
+export class CursorExpiredError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CursorExpiredError';
+  }
+}
+
 /** No deletion of the caller's has this ID (another user's deletions are not found either). */
 export class DeletionNotFoundError extends Error {
   public constructor(

@@ -10,6 +10,7 @@ import {
   AlreadyRestoredError,
   CannotMessageSelfError,
   ConversationNotFoundError,
+  CursorExpiredError,
   DeletionNotFoundError,
   RestoreExpiredError,
   GroupExistsError,
@@ -117,6 +118,7 @@ export const HTTP_ERRORS: readonly ErrorMapping[] = [
   mapError(DeletionNotFoundError, 'DELETION_NOT_FOUND'),
   mapError(AlreadyRestoredError, 'ALREADY_RESTORED'),
   mapError(RestoreExpiredError, 'RESTORE_EXPIRED'),
+  mapError(CursorExpiredError, 'CURSOR_EXPIRED'),
 ];
 
 /** The answer for an error, or undefined when no mapping knows it (an unexpected error: a 500). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeletionNotice } from '#contracts/push-messages.js';
 import { SETTLE_SECONDS, decodeCatchUpCursor, encodeCatchUpCursor, listDeletionsSince } from '#domain/deletion-catch-up.js';
-import { InvalidCursorError } from '#domain/errors.js';
+import { CursorExpiredError, InvalidCursorError } from '#domain/errors.js';
 import type { DeletionLog, DeletionLogEntry } from '#domain/ports/deletion-log.js';
 
 /** The deletion log as the adapter keeps it: positions `<deletedAt>#<deletionID>`, string-ordered. */
@@ -51,6 +51,28 @@ describe('listDeletionsSince', () => {
     expect([ids(first), first.hasMore]).toEqual([['a1', 'a2'], true]);
     expect([ids(second), second.hasMore]).toEqual([['a3'], false]);
     expect(ids(later)).toEqual([]);
+  });
+
+  it('refuses a cursor older than the records are kept (410 CURSOR_EXPIRED), and moves an idle cursor up so it never gets there', async () => {
+    // Prepare: one deletion; then a device reads every 10 days for 40 days with nothing new, and another device
+    // comes back after 40 days with the first cursor.
+    const { deps, log, setNow } = setup();
+    log.add('alice', iso(1), 'a1');
+    const first = await listDeletionsSince(deps, { userID: 'alice', limit: 10 });
+    let since = first.nextCursor!;
+    for (let day = 10; day <= 40; day += 10) {
+      setNow(at(day * 24 * 60));
+      since = (await listDeletionsSince(deps, { userID: 'alice', since, limit: 10 })).nextCursor!;
+    }
+
+    // Act
+    const stale = listDeletionsSince(deps, { userID: 'alice', since: first.nextCursor!, limit: 10 });
+    const kept = await listDeletionsSince(deps, { userID: 'alice', since, limit: 10 });
+
+    // Assess
+    await expect(stale).rejects.toThrow(CursorExpiredError);
+    await expect(stale).rejects.toThrow(/reload the conversation list/);
+    expect(kept).toMatchObject({ deletionList: [], hasMore: false });
   });
 
   it('steps the final cursor back to the settle window so a late-written record is not skipped', async () => {
