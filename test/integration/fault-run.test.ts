@@ -25,7 +25,7 @@ import { ENV } from '#contracts/environment.js';
 import { parseConversationID } from '#contracts/ids.js';
 import { keys, PENDING_PURGES_INDEX, seqFromKey, TIMELINE_SEQUENCE } from '#contracts/table.js';
 import type { Message } from '#domain/ports/messages.js';
-import { type FaultProxy, prng, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultProxy, prng, STANDARD_FAULTS, startFaultProxy } from '../support/fault-proxy.js';
 import { type ApiClient, type ApiResponse, startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 
 const LONG = process.env.LONG_PROOFS === '1';
@@ -46,10 +46,7 @@ const STRAGGLER_SECONDS = 12;
 /** The bound checked: lease + sweep interval (5 s locally) + the purge's own time, generously. */
 const BOUND_MS = 60_000;
 
-const FAULTS = {
-  all: { throttle: 0.04, throttlingException: 0.03, serverError: 0.03, delay: 0.1, delayMs: [5, 40] as const, dropBefore: 0.01 },
-  operations: { BatchWriteItem: { unprocessed: 0.5 }, BatchGetItem: { unprocessed: 0.5 } },
-};
+const FAULTS = STANDARD_FAULTS;
 
 type Ack = { seq: number; startedAt: number; ackedAt: number };
 type Clear = { startedAt: number; endedAt: number; ok: boolean };

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '#adapters/dynamodb/client.js';
 import { ENV } from '#contracts/environment.js';
 import { keys, seqFromKey } from '#contracts/table.js';
-import { type FaultProxy, prng, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultProxy, prng, STANDARD_FAULTS, startFaultProxy } from '../support/fault-proxy.js';
 import { type ApiClient, type ApiResponse, startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 
 const LONG = process.env.LONG_PROOFS === '1';
@@ -26,10 +26,7 @@ const USERS = 4;
 const PEERS_PER_USER = 4;
 const MESSAGES_PER_CONVERSATION = 5;
 
-const FAULTS = {
-  all: { throttle: 0.04, throttlingException: 0.03, serverError: 0.03, delay: 0.1, delayMs: [5, 40] as const, dropBefore: 0.01 },
-  operations: { BatchWriteItem: { unprocessed: 0.5 }, BatchGetItem: { unprocessed: 0.5 } },
-};
+const FAULTS = STANDARD_FAULTS;
 
 let proxy: FaultProxy;
 let stack: TestStack;

@@ -153,6 +153,15 @@ const ERRORS = {
 } as const satisfies Record<string, AwsError>;
 const PARTITION_THROTTLED: AwsError = { ...ERRORS.throttle, message: 'Throughput exceeds the current throughput limit for your partition (fault proxy: partition write limit).' };
 
+/**
+ * The proofs' standard faults (fault-run, undo-faults): half of every batch's items unprocessed, 10% of calls throttled
+ * or failing with a 500, 10% delayed, 1% reset before forwarding.
+ */
+export const STANDARD_FAULTS = {
+  all: { throttle: 0.04, throttlingException: 0.03, serverError: 0.03, delay: 0.1, delayMs: [5, 40] as const, dropBefore: 0.01 },
+  operations: { BatchWriteItem: { unprocessed: 0.5 }, BatchGetItem: { unprocessed: 0.5 } },
+} satisfies Faults;
+
 /** mulberry32: small, fast, good enough for fault draws, and reproducible from its seed. */
 export const prng = (seed: number) => {
   let a = seed >>> 0;
