@@ -4,6 +4,7 @@
  * the SDK, a real instance per device.
  */
 import ChatClient, { type Chat, ChatError, type Deletion } from '../../client/src/index.js';
+import type { CloudAuthConfig } from './cloud-auth.js';
 
 export type ConsoleConfig = {
   /** `local`: the runner mints tokens for any user; the events view reads the local bus. */
@@ -12,13 +13,20 @@ export type ConsoleConfig = {
   apiUrl: string;
   /** The WebSocket API. @default the SDK's: apiUrl as ws(s)://…/v1/ws */
   websocketUrl?: string;
+  /** Cloud, Cognito: the user pool (OIDC authority), the console's app client and the hosted UI (lib/console-hosting.ts). */
+  auth?: CloudAuthConfig;
 };
 
 export const loadConfig = async (): Promise<ConsoleConfig> => {
   const answer = await fetch('/console/config.json', { cache: 'no-store' });
   if (!answer.ok) throw new Error(`the console's configuration (/console/config.json) answered HTTP ${answer.status}`);
   const config = (await answer.json()) as Partial<ConsoleConfig>;
-  return { mode: config.mode === 'cloud' ? 'cloud' : 'local', apiUrl: (config.apiUrl ?? location.origin).replace(/\/+$/, ''), ...(config.websocketUrl ? { websocketUrl: config.websocketUrl } : {}) };
+  return {
+    mode: config.mode === 'cloud' ? 'cloud' : 'local',
+    apiUrl: (config.apiUrl ?? location.origin).replace(/\/+$/, ''),
+    ...(config.websocketUrl ? { websocketUrl: config.websocketUrl } : {}),
+    ...(config.auth ? { auth: config.auth } : {}),
+  };
 };
 
 /** The API's error body as the SDK's error, so that every refusal reads the same on the page. */

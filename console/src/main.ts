@@ -2,6 +2,7 @@
 import './styles.css';
 import { describeError, loadConfig } from './api.js';
 import { auditSection } from './audit.js';
+import { cloudAuth } from './cloud-auth.js';
 import { h, replace } from './dom.js';
 import { eventsSection } from './events-view.js';
 import { playgroundSection } from './playground.js';
@@ -10,6 +11,24 @@ import { type AdminSession, settingsSection } from './settings.js';
 const main = async () => {
   const root = document.getElementById('app')!;
   const config = await loadConfig();
+  const auth = config.mode === 'cloud' && config.auth ? cloudAuth(config.auth) : undefined;
+  const user = await auth?.current();
+  if (auth && !user) {
+    replace(
+      root,
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sign-in-title' },
+        h('h2', { id: 'sign-in-title' }, 'Sign in'),
+        h('p', {}, 'Sign in with your account of the service\'s user pool. Administrators (the admins group) can change the settings and read the audit.'),
+        h('button', { type: 'button', on: { click: () => void auth.signIn() } }, 'Sign in'),
+      ),
+    );
+    return;
+  }
+  if (auth && user) {
+    document.querySelector('header nav')?.append(h('button', { type: 'button', class: 'small', on: { click: () => void auth.signOut() } }, `Sign out ${user.userID}`));
+  }
   let admin: AdminSession | undefined;
   const settings = settingsSection(config, (session) => (admin = session));
   const playground = playgroundSection(config);
@@ -17,7 +36,8 @@ const main = async () => {
   const events = eventsSection(config.mode === 'local' ? config.apiUrl : undefined);
   replace(root, settings.section, playground.section, audit.section, events.section);
   // `?autostart=0` leaves both sign-ins to the reader (the browser tests choose their own users).
-  if (config.mode === 'local' && new URLSearchParams(location.search).get('autostart') !== '0') {
+  if (user) await Promise.all([settings.signInWith(user.userID, async () => user.token), playground.startAs(user.userID, user.token)]);
+  else if (config.mode === 'local' && new URLSearchParams(location.search).get('autostart') !== '0') {
     await Promise.all([settings.signInAs('admin', true), playground.start()]);
   }
 };

@@ -320,6 +320,14 @@ export const playgroundSection = (config: ConsoleConfig) => {
     }
   };
 
+  /** The cloud: two devices of the signed-in user (other users' tokens are theirs to get). */
+  const startAs = async (userID: string, token: string) => {
+    await Promise.all(panels.map((p) => p.stop()));
+    panels = [new DevicePanel(config, userID, `${userID}-console-1`, '', `${userID} · device 1`), new DevicePanel(config, userID, `${userID}-console-2`, '', `${userID} · device 2`)];
+    replace(devices, ...panels.map((p) => p.root));
+    await Promise.all(panels.map((p) => p.start(token)));
+  };
+
   const section = h(
     'section',
     { id: 'playground', 'aria-labelledby': 'playground-title', class: 'card' },
@@ -327,9 +335,9 @@ export const playgroundSection = (config: ConsoleConfig) => {
     h('p', {}, 'Two devices of one user and a second user, each a real client SDK instance with its own device ID and WebSocket. With sync on, a deletion on one device leaves the other device\'s list at once; with sync off it stays until that device reloads.'),
     config.mode === 'local'
       ? h('form', { class: 'row', 'aria-label': 'Playground users', on: { submit: (e) => (e.preventDefault(), void start()) } }, field('User A', userA), field('User B', userB), h('button', { type: 'submit' }, 'Start playground'))
-      : h('p', {}, 'In the cloud the playground runs as the signed-in user.'),
+      : h('p', {}, 'In the cloud the playground runs two devices of the signed-in user.'),
     error,
     devices,
   );
-  return { section, start };
+  return { section, start, startAs };
 };

@@ -42,16 +42,17 @@ export const settingsSection = (config: ConsoleConfig, onSession: (session: Admi
     }
   };
 
-  const signInAs = async (userID: string, admin: boolean) => {
+  /** Signs in with a token: a local one for any user, or the signed-in user's in the cloud. */
+  const signInWith = async (userID: string, token: () => Promise<string>) => {
     await session?.chat.destroy();
     session = undefined;
     onSession(undefined);
     syncSwitch.disabled = grace.disabled = saveGrace.disabled = true;
     replace(status, `Signing in as ${userID}…`);
     await act(async () => {
-      const token = await localToken(config, userID, admin);
-      const chat = await connect(config, userID, token, { sync: false });
-      session = { userID, token, chat };
+      const bearer = await token();
+      const chat = await connect(config, userID, bearer, { sync: false });
+      session = { userID, token: bearer, chat };
       try {
         show((await chat.getAppSettings()).data, false);
         onSession(session);
@@ -61,6 +62,8 @@ export const settingsSection = (config: ConsoleConfig, onSession: (session: Admi
       }
     });
   };
+
+  const signInAs = (userID: string, admin: boolean) => signInWith(userID, () => localToken(config, userID, admin));
 
   syncSwitch.addEventListener('change', () => {
     const wanted = syncSwitch.checked;
@@ -106,5 +109,5 @@ export const settingsSection = (config: ConsoleConfig, onSession: (session: Admi
     status,
     error,
   );
-  return { section, signInAs };
+  return { section, signInAs, signInWith };
 };
