@@ -91,7 +91,17 @@ const reload = (panel: Locator) => panel.getByRole('button', { name: /^Reload th
 describe('web console', { timeout: 60_000 }, () => {
   it('an admin turns sync on; a deletion on one device leaves the other device\'s list without a reload', async () => {
     await openConsole();
-    await setSync(true);
+    // With the keyboard: Tab from the sign-in button reaches the switch, its focus is visible, Space flips it.
+    await signIn('admin', true);
+    const sync = page.getByRole('switch', { name: 'Sync conversation deletion across clients' });
+    await expect.poll(() => sync.isEnabled(), WAIT).toBe(true);
+    expect(await sync.isChecked()).toBe(false);
+    await page.keyboard.press('Tab');
+    expect(await sync.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect(await sync.evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.locator('#settings [role=status]').textContent(), WAIT).toContain('Saved. ');
+    await expect.poll(() => page.locator('#settings [role=status]').textContent(), WAIT).toContain('Sync is on');
     const { a, b, laptop, phone } = await startPlayground();
     await send(laptop, b, 'hi from the laptop');
     await expect.poll(() => listed(laptop), WAIT).toEqual([`C2C${b}`]);
