@@ -17,7 +17,7 @@ import { DETAIL_TYPES, type ConversationsRestoredDetail } from '#contracts/event
 import { deletionIDFor } from './delete-conversations.js';
 import { AlreadyRestoredError, DeletionNotFoundError, RestoreExpiredError } from './errors.js';
 import type { Clock } from './ports/clock.js';
-import type { Actor, DeletionRepository, DeletionStatuses } from './ports/deletions.js';
+import type { Actor, DeletionRepository, DeletionStatuses, StoredDeletionStatus } from './ports/deletions.js';
 import type { EventPublisher } from './ports/events.js';
 
 /** Conversations put back at once (each a read and a conditional write). */
@@ -42,7 +42,8 @@ export type RestoreOutcome = {
 
 export const restoreDeletion = async (
   deps: RestoreDeps,
-  input: { userID: string; deletionID: string; originDeviceID: string | null; actor?: Actor },
+  /** `idempotencyKey`: the request's, if it sent one; a retry of the same restore then gets its answer again. */
+  input: { userID: string; deletionID: string; originDeviceID: string | null; actor?: Actor; idempotencyKey?: string | null },
 ): Promise<RestoreOutcome> => {
   const now = deps.clock.now();
   const restoredAt = now.toISOString();
@@ -50,7 +51,11 @@ export const restoreDeletion = async (
   // 1.
   const status = await deps.statuses.read(input.userID, input.deletionID);
   if (!status) throw new DeletionNotFoundError(input.deletionID);
-  if (status.restoredAt) throw new AlreadyRestoredError(input.deletionID, status.restoredAt);
+  if (status.restoredAt) {
+    // The same restore again (its answer was lost, and so was the idempotency record that would have replayed it).
+    if (input.idempotencyKey && status.restore?.key === input.idempotencyKey) return answerOf(input.deletionID, status);
+    throw new AlreadyRestoredError(input.deletionID, status.restoredAt);
+  }
   if (!status.restorableUntil || status.restorableUntil <= restoredAt) throw new RestoreExpiredError(input.deletionID, status.restorableUntil);
 
   // 2. What the deletion changed: the conversations it deleted and those whose history it cleared.
@@ -85,9 +90,22 @@ export const restoreDeletion = async (
   }
 
   // 4.
-  if (!(await deps.statuses.markRestored(input.userID, input.deletionID, { restoredAt, restoreID }))) {
+  if (!(await deps.statuses.markRestored(input.userID, input.deletionID, { restoredAt, restoreID, key: input.idempotencyKey ?? null, results }))) {
     const again = await deps.statuses.read(input.userID, input.deletionID);
+    if (again?.restoredAt && input.idempotencyKey && again.restore?.key === input.idempotencyKey) return answerOf(input.deletionID, again);
     throw new AlreadyRestoredError(input.deletionID, again?.restoredAt ?? restoredAt);
   }
   return { deletionID: input.deletionID, restoreID, restoredAt, conversationIDList: restored, results };
+};
+
+/** The answer of a restore already made, from what its deletion's status kept. */
+const answerOf = (deletionID: string, status: StoredDeletionStatus): RestoreOutcome => {
+  const results = status.restore?.results ?? [];
+  return {
+    deletionID,
+    restoreID: status.restoreID!,
+    restoredAt: status.restoredAt!,
+    conversationIDList: results.filter((r) => r.status === 'restored').map((r) => r.conversationID),
+    results,
+  };
 };

@@ -123,7 +123,9 @@ export const handler = httpHandler('delete-conversations', { errors: DELETION_ER
     const userID = context.principal.userID;
     const input = { userID, deletionID, originDeviceID: deviceOf(event) };
     const idempotencyKey = idempotencyKeyOf(event, context);
-    const outcome = idempotencyKey ? await restoreOnce({ userID, idempotencyKey, request: input }) : await restoreDeletion(deps, input);
+    const outcome = idempotencyKey
+      ? await restoreOnce({ userID, idempotencyKey, request: { ...input, idempotencyKey } })
+      : await restoreDeletion(deps, input);
     logger.info('deletion restored', { deletionID, restoreID: outcome.restoreID, userID, restored: outcome.conversationIDList.length });
     return { data: outcome };
   },

@@ -8,7 +8,7 @@
  *   stored and visible (nothing of a restored history is lost);
  * - a change never restored: its conversations stay deleted or cleared, its cleared copies stay stored until its
  *   grace period ends (nothing purged early) and hidden (nothing cleared comes back);
- * - a restore answered ALREADY_RESTORED after a lost answer: the first restore's results hold.
+ * - a restore retried after a lost answer gets its first answer (never ALREADY_RESTORED for its own key).
  * `LONG_PROOFS=1` runs 200 changes; `npm test` alone 40. `FAULT_SEED=<n>` replays a run.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -3,7 +3,7 @@
  * (POST /v1/conversations/{id}/clear-history) and a deletion's status (GET /v1/deletions/{id}), against the real local
  * stack: what each returns, what it leaves stored, what other users and devices see, and every refusal.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, RESTORE_WRITE_MARGIN_SECONDS } from '#contracts/table.js';
 import { conversation, conversationIDs, historyTexts, send } from '../support/chat.js';
@@ -117,6 +117,26 @@ describe('undo within the grace period', () => {
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: 'ALREADY_RESTORED', code: 40903, message: expect.stringContaining('already restored') });
     expect(await conversationIDs(asAlice)).toEqual([]);
+  });
+
+  it('answers a retried restore with its first answer even when the idempotency record is gone, and a different key ALREADY_RESTORED', async () => {
+    // Prepare: a restore with a key, then its idempotency record lost (as when saving it failed after the work).
+    const { bob, asAlice } = await withHistory(['x']);
+    const deleted = await asAlice.post('/v1/conversations/delete', `C2C${bob}`);
+    const first = await restore(asAlice, deleted.body.data.deletionID, { 'Idempotency-Key': 'undo-lost' });
+    const records = await stack.db.send(new ScanCommand({ TableName: stack.idempotencyTableName, ConsistentRead: true }));
+    for (const item of records.Items ?? []) await stack.db.send(new DeleteCommand({ TableName: stack.idempotencyTableName, Key: { id: item.id } }));
+
+    // Act
+    const retried = await restore(asAlice, deleted.body.data.deletionID, { 'Idempotency-Key': 'undo-lost' });
+    const other = await restore(asAlice, deleted.body.data.deletionID, { 'Idempotency-Key': 'undo-other' });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data).toEqual(first.body.data);
+    expect(other.status).toBe(409);
+    expect(other.body.error).toBe('ALREADY_RESTORED');
   });
 
   it("refuses another user's deletion (404), an ID that is not one (400), and undoes nothing", async () => {

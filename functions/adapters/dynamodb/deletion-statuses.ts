@@ -11,12 +11,13 @@ import { writtenIf } from './conditional.js';
 
 /** What a stored status item holds beyond the record; absent fields have their defaults. */
 const toStatus = (item: Record<string, unknown>): StoredDeletionStatus => {
-  const { pk: _pk, sk: _sk, position: _position, expiresAt: _expires, restoresDeletionID: _restores, ...rest } = item;
+  const { pk: _pk, sk: _sk, position: _position, expiresAt: _expires, restoresDeletionID: _restores, restoreKey: _key, restoreResults: _results, ...rest } = item;
   return {
     ...(rest as unknown as DeletionRecord),
     messagesPurged: (item.messagesPurged as number | undefined) ?? 0,
     restoredAt: (item.restoredAt as string | undefined) ?? null,
     restoreID: (item.restoreID as string | undefined) ?? null,
+    restore: item.restoreResults ? { key: (item.restoreKey as string | undefined) ?? null, results: item.restoreResults as NonNullable<StoredDeletionStatus['restore']>['results'] } : null,
   };
 };
 
@@ -39,15 +40,19 @@ export class DynamoDeletionStatuses implements DeletionStatuses {
     return response.Item ? toStatus(response.Item) : null;
   }
 
-  public markRestored(userID: string, deletionID: string, restore: { restoredAt: string; restoreID: string }): Promise<boolean> {
+  public markRestored(
+    userID: string,
+    deletionID: string,
+    restore: { restoredAt: string; restoreID: string; key: string | null; results: { conversationID: string; status: string }[] },
+  ): Promise<boolean> {
     return writtenIf(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.deletionStatus(userID, deletionID),
-          UpdateExpression: 'SET restoredAt = :at, restoreID = :id',
+          UpdateExpression: 'SET restoredAt = :at, restoreID = :id, restoreKey = :key, restoreResults = :results',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(restoredAt)',
-          ExpressionAttributeValues: { ':at': restore.restoredAt, ':id': restore.restoreID },
+          ExpressionAttributeValues: { ':at': restore.restoredAt, ':id': restore.restoreID, ':key': restore.key, ':results': restore.results },
         }),
       ),
     );

@@ -77,6 +77,8 @@ export type StoredDeletionStatus = Omit<DeletionRecord, 'restoresDeletionID' | '
   messagesPurged: number;
   restoredAt: string | null;
   restoreID: string | null;
+  /** The restore's answer, kept so that a retry of that very restore (same Idempotency-Key) gets it again. */
+  restore: { key: string | null; results: { conversationID: string; status: 'restored' | 'superseded' }[] } | null;
 };
 
 /** How undoing one conversation of a deletion ended. */
@@ -122,7 +124,11 @@ export interface DeletionStatuses {
   /** The status of one of the user's deletions; null when the user has no deletion with this ID. */
   read(userID: string, deletionID: string): Promise<StoredDeletionStatus | null>;
   /** Marks the deletion restored, once; false when it already was. */
-  markRestored(userID: string, deletionID: string, restore: { restoredAt: string; restoreID: string }): Promise<boolean>;
+  markRestored(
+    userID: string,
+    deletionID: string,
+    restore: { restoredAt: string; restoreID: string; key: string | null; results: { conversationID: string; status: 'restored' | 'superseded' }[] },
+  ): Promise<boolean>;
   /** Each conversation's purge progress (consistent). */
   readPurgeProgress(userID: string, conversationIDs: readonly string[]): Promise<Map<string, PurgeProgressMark>>;
   /**
