@@ -158,7 +158,10 @@ describe(`undo under faults (seed ${SEED}, ${CHANGES} changes)`, () => {
     expect(checked).toBeGreaterThan(USERS);
     expect(changes.filter((c) => c.restored !== null).length).toBeGreaterThan(CHANGES / 5);
     const stats = proxy.stats;
-    console.log(`undo under faults, seed ${SEED}: ${changes.length} changes, ${changes.filter((c) => c.restored).length} restored, ${checked} conversations checked; proxy ${JSON.stringify(stats).slice(0, 300)}`);
+    const requests = Object.values(stats.requests).reduce((sum, n) => sum + n, 0);
+    console.log(
+      `undo under faults, seed ${SEED}: ${changes.length} changes, ${changes.filter((c) => c.restored).length} restored, ${checked} conversations checked; faults ${JSON.stringify(stats.faults)} over ${requests} DynamoDB requests`,
+    );
     expect(stack.backgroundErrors.filter((e) => !/retry|throttl|InternalServerError|ECONNRESET|socket/i.test(JSON.stringify(e)))).toEqual([]);
   }, 300_000);
 });
