@@ -25,11 +25,11 @@
  * Case (c) alone (about 1.5 minutes): BENCH_RUNS=1 BENCH_HEAVY_RUNS=0 npm run bench:delete
  */
 import './support/quiet.js';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
 import { tombstoneItem } from '#adapters/dynamodb/conversation-items.js';
 import { DETAIL_TYPES, type HistoryPurgedDetail } from '#contracts/events.js';
-import type { Key } from '#contracts/table.js';
+import { type Key, keys } from '#contracts/table.js';
 import { startDynamoDbLocal } from '#local/dynamodb-local.js';
 import { type LocalStack, startLocalStack } from '#local/stack.js';
 import { benchClient, countItems, deleteOneByOne, readKeys, writeAll } from './support/dynamo.js';
@@ -144,6 +144,30 @@ const tombstoneFloor = async (env: Env, user: SeededUser): Promise<number> => {
   }));
   const started = now();
   await writeAll(env.db, requests, { tableName: TABLE, concurrency: Math.ceil(requests.length / 25) });
+  return now() - started;
+};
+
+/**
+ * The floor of case (a) as the service writes its tombstones since they became conditional: one conditional
+ * `UpdateItem` per conversation (points only move forward), all in flight at once, sent straight. A fairer floor than
+ * the four `BatchWriteItem` calls, which cannot carry a condition.
+ */
+const conditionalTombstoneFloor = async (env: Env, user: SeededUser): Promise<number> => {
+  const deletedAt = new Date().toISOString();
+  const started = now();
+  await Promise.all(
+    user.conversationIDs.map((conversationID) =>
+      env.db.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: keys.conversation(user.userID, conversationID),
+          UpdateExpression: 'SET tombstone = :t, deletedAt = :at, deletedSeq = :d, clearSeq = :c REMOVE lastMessage, lsi1sk',
+          ConditionExpression: '(attribute_not_exists(clearSeq) OR clearSeq <= :c) AND (attribute_not_exists(deletedSeq) OR deletedSeq <= :d)',
+          ExpressionAttributeValues: { ':t': true, ':at': deletedAt, ':d': 0, ':c': 0 },
+        }),
+      ),
+    ),
+  );
   return now() - started;
 };
 
@@ -264,7 +288,7 @@ const main = async () => {
 
   // -- (a) 100 conversations, no history; (a2) one message each (purged inline) -----------------------------------
   progress(`(a) ${config.runs} runs: delete ${N} conversations over HTTP vs ${Math.ceil(N / 25)} parallel BatchWriteItem calls`);
-  const a = { service: [] as number[], published: [] as number[], floor: [] as number[], inline: [] as number[], inlineStates: [] as string[] };
+  const a = { service: [] as number[], published: [] as number[], floor: [] as number[], conditionalFloor: [] as number[], inline: [] as number[], inlineStates: [] as string[] };
   for (let run = 0; run < config.runs; run++) {
     const svc = buildUser('ba', N, 0);
     const floor = buildUser('bf', N, 0);
@@ -282,6 +306,9 @@ const main = async () => {
     };
     const measureFloor = async () => a.floor.push(await tombstoneFloor(env, floor));
     await alternate(run, measureService, measureFloor);
+    const conditional = buildUser('bk', N, 0);
+    await seed(env, 'a', [conditional]);
+    a.conditionalFloor.push(await conditionalTombstoneFloor(env, conditional));
     const inlineResponse = await deleteOverHttp(env, inlineToken, inline.userID, inline.conversationIDs);
     a.inline.push(inlineResponse.ms);
     a.inlineStates.push(inlineResponse.historyPurge);
@@ -492,6 +519,13 @@ const main = async () => {
       `${ms(aService)} ms`,
       `${ms(aFloor)} ms (${Math.ceil(N / 25)} BatchWriteItem calls of 25 puts, in parallel, SDK straight)`,
       `${ratio(aService / aFloor)} the floor`,
+      '-',
+    ],
+    [
+      `(a) reference: the floor as the service writes tombstones, ${N} conditional UpdateItem calls in parallel (median of ${a.conditionalFloor.length})`,
+      '-',
+      `${ms(median(a.conditionalFloor))} ms`,
+      `service = ${ratio(aService / median(a.conditionalFloor))} it`,
       '-',
     ],
     [
