@@ -19,7 +19,6 @@ import {
   OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
-  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -104,7 +103,6 @@ export class ConsoleHosting extends Construct {
       defaultRootObject: 'index.html',
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -126,7 +124,8 @@ export class ConsoleHosting extends Construct {
       'AwsSolutions-CFR1': 'The console is for the operator\'s administrators wherever they are; sign-in and the API\'s authorizer decide who gets in.',
       'AwsSolutions-CFR2': 'A WAF web ACL is billed per month and per request; the API behind /v1/* has its own stage throttle and per-user rate limit. Attach one with webAclId where policy requires it.',
       'AwsSolutions-CFR3': 'Standard access logs need a log bucket with ACLs enabled; the API\'s own access logs record every call made through /v1/*.',
-      'AwsSolutions-CFR4': 'With the default *.cloudfront.net certificate CloudFront negotiates TLS 1.2 or newer for modern browsers but cannot pin the policy; a custom domain with its own certificate sets TLSv1.2_2021 (minimumProtocolVersion).',
+      'AwsSolutions-CFR4':
+        "The default *.cloudfront.net certificate's security policy is CloudFront's own and cannot be set; give the distribution a custom domain and certificate to set minimumProtocolVersion TLSv1.2_2021.",
     };
     for (const [nagId, reason] of Object.entries(reasons)) Validations.of(this.distribution).acknowledge({ id: nagId, reason });
     this.url = `https://${this.distribution.distributionDomainName}`;
