@@ -53,6 +53,8 @@ class DevicePanel {
   private readonly log = h('ol', { class: 'log' });
   private readonly to: HTMLInputElement;
   private readonly text = h('input', { type: 'text', autocomplete: 'off', maxlength: 4000 });
+  /** Several copies make a big history, to watch its purge run after a deletion (with undo off, over 500 copies). */
+  private readonly copies = h('select', {}, ...[1, 10, 100, 600].map((n) => h('option', { value: n }, n === 1 ? 'once' : `${n} times`)));
   private readonly clearHistory = h('input', { type: 'checkbox', checked: true });
   private readonly deleteButton = h('button', { type: 'button', disabled: true }, 'Delete selected');
   private readonly clearButton = h('button', { type: 'button', disabled: true }, 'Clear history');
@@ -80,6 +82,7 @@ class DevicePanel {
         { class: 'compose', 'aria-label': `Send a message as ${title}`, on: { submit: (e) => (e.preventDefault(), void this.send()) } },
         field('To (user ID)', this.to),
         field('Message', this.text),
+        field('Send it', this.copies),
         h('button', { type: 'submit' }, 'Send'),
       ),
       h('h4', {}, 'Conversations', h('button', { type: 'button', class: 'small', 'aria-label': `Reload the conversations of ${title}`, on: { click: () => void this.reload() } }, 'Reload')),
@@ -190,8 +193,12 @@ class DevicePanel {
     await this.act(async (chat) => {
       const to = this.to.value.trim();
       const text = this.text.value;
-      const message = chat.createTextMessage({ to, conversationType: TYPES.CONV_C2C, payload: { text } });
-      await chat.sendMessage(message);
+      const times = Number(this.copies.value);
+      for (let i = 1; i <= times; i++) {
+        const message = chat.createTextMessage({ to, conversationType: TYPES.CONV_C2C, payload: { text: times === 1 ? text : `${text} (${i}/${times})` } });
+        await chat.sendMessage(message);
+        if (times > 1 && (i % 10 === 0 || i === times)) replace(this.status, `Sent ${i} of ${times} messages.`);
+      }
       // Unless the reader already typed the next one.
       if (this.text.value === text) this.text.value = '';
     });
