@@ -252,11 +252,11 @@ export const syncDeletionsQuery = z.strictObject({
 export type SyncDeletionsQuery = z.infer<typeof syncDeletionsQuery>;
 
 /** A deletion's ID as every deletion answer gives it (`deletionID`): a UUID, lower case. */
-const DELETION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const DELETION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const deletionIDSchema = transformed(
   z.unknown().check(
     z.refine(
-      (v) => typeof v === 'string' && DELETION_ID.test(v),
+      (v) => typeof v === 'string' && DELETION_ID_PATTERN.test(v),
       coded('INVALID_DELETION_ID', (v) => `${show(v)} is not a deletionID: pass the deletionID of a deletion's answer unchanged (a lower-case UUID)`),
     ),
   ),
@@ -266,12 +266,15 @@ export const deletionIDSchema = transformed(
 /** Body of `POST /v1/conversations/restore`. */
 export const restoreBody = z.strictObject({ deletionID: deletionIDSchema });
 
+/** An ISO 8601 UTC time as `since` takes it: seconds, optional milliseconds, `Z`. */
+export const UTC_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
 /** Query of `GET /v1/admin/users/{userID}/deletions`: from `since` (ISO time, inclusive), or on from `cursor`. */
 export const deletionAuditQuery = z.strictObject({
   since: z.optional(
     z.string().check(
       z.refine(
-        (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+        (v) => UTC_TIME_PATTERN.test(v) && !Number.isNaN(Date.parse(v)),
         coded('INVALID_QUERY', (v) => `since must be an ISO 8601 UTC time such as 2026-11-26T00:00:00Z, not ${show(v)}`),
       ),
     ),

@@ -19,6 +19,7 @@ import {
   deleteConversationsObject,
   deletionAuditQuery,
   deletionIDSchema,
+  DELETION_ID_PATTERN,
   deleteOneQuery,
   groupIDSchema,
   MAX_DELETE_BATCH,
@@ -33,6 +34,7 @@ import {
   syncDeletionsQuery,
   systemNotificationBody,
   userIDSchema,
+  UTC_TIME_PATTERN,
 } from './api-schemas.js';
 import { RESPONSE_COMPONENTS, ROUTE_RESPONSES } from './api-responses.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
@@ -89,7 +91,7 @@ const ID_COMPONENTS: Record<string, JsonSchema> = {
   GroupID: { type: 'string', pattern: GROUP_ID_PATTERN.source, description: GROUP_ID_HINT },
   DeletionID: {
     type: 'string',
-    pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    pattern: DELETION_ID_PATTERN.source,
     description: "the `deletionID` of a deletion's (or cleared history's) answer, unchanged",
   },
 };
@@ -142,7 +144,7 @@ export const REQUEST_FIELD_SCHEMAS: ReadonlyMap<z.ZodMiniType, JsonSchema> = new
   [deletionIDSchema, ref('DeletionID')],
   [
     deletionAuditQuery.shape.since,
-    { type: 'string', format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$', description: 'list from this time on (UTC, inclusive); omit for every retained record' },
+    { type: 'string', format: 'date-time', pattern: UTC_TIME_PATTERN.source, description: 'list from this time on (UTC, inclusive); omit for every retained record' },
   ],
   [settingsUpdateBody, { minProperties: 1, description: 'the settings to change, at least one; the others keep their value' }],
   [pageQuery.shape.limit, limitField],

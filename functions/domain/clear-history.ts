@@ -19,11 +19,8 @@ import type { Actor, DeletionRepository } from './ports/deletions.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
 import type { SettingsReader } from './ports/settings.js';
-import { purgeHistory } from './purge-history.js';
+import { estimatePurgeSize, INLINE_PURGE, purgeHistory } from './purge-history.js';
 import { undoWindow } from './undo.js';
-
-/** Largest history purged before answering, and the time it may take; the rest goes to the background purge. */
-const INLINE_PURGE = { maxItems: 500, budgetMs: 400 } as const;
 
 export type ClearHistoryDeps = {
   deletions: Pick<DeletionRepository, 'readStates' | 'clearHistory' | 'putDeletionRecord'>;
@@ -83,7 +80,7 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
   const events: OutgoingEvent[] = [];
   if (target && !undo) {
     let remaining = [target];
-    if (target.clearSeq - target.afterSeq <= INLINE_PURGE.maxItems) {
+    if (estimatePurgeSize([target]) <= INLINE_PURGE.maxItems) {
       // Whatever the inline purge does not finish, the background purge will.
       remaining = await purgeHistory(deps.purger, { userID: input.userID, targets: [target], deadline: Date.now() + INLINE_PURGE.budgetMs, passStartedAt: clearedAt })
         .then((outcome) => ((messagesPurged = outcome.messagesDeleted), outcome.remaining))

@@ -34,7 +34,7 @@ import type { SettingsReader } from './ports/settings.js';
 import { undoWindow } from './undo.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
-import { estimatePurgeSize, purgeHistory } from './purge-history.js';
+import { estimatePurgeSize, INLINE_PURGE, purgeHistory } from './purge-history.js';
 
 export type DeletionOptions = {
   /** How long batch writes may keep retrying throttled items. @default 5000 */
@@ -97,7 +97,7 @@ export type DeleteConversationsOutcome = {
 };
 
 export const deleteConversations = async (deps: DeletionDeps, input: DeleteConversationsInput): Promise<DeleteConversationsOutcome> => {
-  const { writeBudgetMs = 5000, inlinePurgeMaxItems = 500, inlinePurgeMaxConversations = 4, inlinePurgeBudgetMs = 400 } = deps.options ?? {};
+  const { writeBudgetMs = 5000, inlinePurgeMaxItems = INLINE_PURGE.maxItems, inlinePurgeMaxConversations = 4, inlinePurgeBudgetMs = INLINE_PURGE.budgetMs } = deps.options ?? {};
   const refs = input.conversations;
   const now = deps.clock.now();
   const deletedAt = now.toISOString();

@@ -14,6 +14,12 @@ export type PurgeOutcome = {
   remaining: PurgeTarget[];
 };
 
+/**
+ * What a deletion or a cleared history purges before answering (with undo off): at most this many copies (estimated),
+ * within this time; the rest goes to the background purge. The deletion's options may override them.
+ */
+export const INLINE_PURGE = { maxItems: 500, budgetMs: 400 } as const;
+
 /** Upper bound of copies a set of targets can hold (a timeline's sequences may include other users' gaps). */
 export const estimatePurgeSize = (targets: readonly PurgeTarget[]): number =>
   targets.reduce((sum, t) => sum + Math.max(0, t.clearSeq - t.afterSeq), 0);
