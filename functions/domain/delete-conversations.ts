@@ -29,7 +29,7 @@ import {
 import type { ConversationRef } from '#contracts/ids.js';
 import { DeletionIncompleteError } from './errors.js';
 import type { Clock } from './ports/clock.js';
-import type { Actor, DeletionRepository, Tombstone } from './ports/deletions.js';
+import type { Actor, ConversationState, DeletionRepository, Tombstone } from './ports/deletions.js';
 import type { SettingsReader } from './ports/settings.js';
 import { undoWindow } from './undo.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
@@ -108,12 +108,15 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const [states, settings] = await Promise.all([deps.deletions.readStates(input.userID, refs), deps.settings.current()]);
   const undo = undoWindow(now, settings.deletionGracePeriodSeconds);
 
-  // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared.
+  // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared. A retry of this
+  // deletion (its first attempt failed after some writes) writes again what that attempt wrote, so that its answer,
+  // record and undo cover those conversations too; the write does not save over the first attempt's undo save.
+  const ownEarlierWrite = (state: ConversationState) => !state.live && state.lastDeletionID === deletionID;
   const tombstones: Tombstone[] = [];
   for (const ref of refs) {
     const state = states.get(ref.conversationID)!;
     const needsClear = input.clearHistoryMessage && state.timelineSeq > state.clearSeq;
-    if (!state.live && !needsClear) continue;
+    if (!state.live && !needsClear && !ownEarlierWrite(state)) continue;
     const clearSeq = input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq;
     tombstones.push({
       conversationID: ref.conversationID,
@@ -137,7 +140,9 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const results: ConversationResult[] = refs.map((ref) => {
     const reason = failures.get(ref.conversationID);
     if (reason) return { conversationID: ref.conversationID, status: 'failed', reason };
-    return { conversationID: ref.conversationID, status: states.get(ref.conversationID)!.live ? 'deleted' : 'absent' };
+    const state = states.get(ref.conversationID)!;
+    const wasLive = ownEarlierWrite(state) ? state.liveBeforeLastChange !== false : state.live;
+    return { conversationID: ref.conversationID, status: wasLive ? 'deleted' : 'absent' };
   });
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
   const summary = {

@@ -139,6 +139,39 @@ describe('undo within the grace period', () => {
     expect(other.body.error).toBe('ALREADY_RESTORED');
   });
 
+  it('keeps a deletion undoable when its first attempt failed after its writes and the retry with the same key did the rest', async () => {
+    // Prepare: the first attempt's events fail after its tombstones are written (its record too, or not: both run
+    // side by side), so the retry finds both conversations already deleted by this very deletion.
+    const { alice, bob, asAlice, before } = await withHistory(['one', 'two']);
+    const carol = uniqueUser('carol');
+    await send(await stack.as(carol), `C2C${alice}`, 'from carol');
+    const remove = stack.intercept((call) => {
+      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
+    });
+    const key = { 'Idempotency-Key': `undo-retry-${alice}` };
+    const body = { conversationIDList: [`C2C${bob}`, `C2C${carol}`], clearHistoryMessage: true };
+
+    // Act
+    const failed = await asAlice.post('/v1/conversations/delete', body, key);
+    remove();
+    const retried = await asAlice.post('/v1/conversations/delete', body, key);
+    const restored = await restore(asAlice, retried.body.data?.deletionID);
+
+    // Assess: the retry answers as the first attempt would have, and its undo brings both back with their histories.
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.data.restorableUntil).toEqual(expect.any(String));
+    expect(retried.body.data.results).toEqual([
+      { conversationID: `C2C${bob}`, status: 'deleted' },
+      { conversationID: `C2C${carol}`, status: 'deleted' },
+    ]);
+    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
+    expect(restored.body.data.conversationIDList).toEqual([`C2C${bob}`, `C2C${carol}`]);
+    expect(await conversation(asAlice, `C2C${bob}`)).toEqual(before);
+    expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual(['two', 'one']);
+    expect(await historyTexts(asAlice, `C2C${carol}`)).toEqual(['from carol']);
+  });
+
   it("refuses another user's deletion (404), an ID that is not one (400), and undoes nothing", async () => {
     // Prepare
     const { bob, asAlice } = await withHistory(['x']);

@@ -31,7 +31,7 @@ import { queryAll } from './query-all.js';
 import { type ConversationItem, conversationFields, isLive, LIVE_ATTRIBUTES, setClause, tombstoneFields, toMessage, UNDO_SAVED, type UndoSaved, undoCopy } from './conversation-items.js';
 
 /** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
-const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', TIMELINE_SEQUENCE];
+const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', 'lastDeletionID', undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey), TIMELINE_SEQUENCE];
 
 export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'backoff' | 'onRetry'> & {
   /** How long the purge a deletion asks for has before the sweeper re-drives it. @default PURGE_SWEEP.handoffSeconds */
@@ -64,6 +64,9 @@ export class DynamoDeletionRepository implements DeletionRepository {
             deletedSeq: item?.deletedSeq ?? 0,
             purgedSeq: item?.purgedSeq ?? 0,
             timelineSeq: (timeline?.[TIMELINE_SEQUENCE] as number | undefined) ?? 0,
+            lastDeletionID: item?.lastDeletionID ?? null,
+            // The saved sort key is null when the change found no live conversation; absent when nothing was saved.
+            liveBeforeLastChange: item && undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey) in item ? item[undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey)] !== null : null,
           },
         ];
       }),

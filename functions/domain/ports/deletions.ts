@@ -14,6 +14,13 @@ export type ConversationState = {
   purgedSeq: number;
   /** The timeline's newest allocated sequence (0: no message ever). */
   timelineSeq: number;
+  /** The last deletion (or cleared history) that changed the conversation; null: none recorded. */
+  lastDeletionID: string | null;
+  /**
+   * Whether the conversation was in the list before that change, as its undo save recorded it; null: nothing saved
+   * (undo was off). A retried deletion reads its own earlier attempt's work through these two.
+   */
+  liveBeforeLastChange: boolean | null;
 };
 
 /** What a deletion leaves in place of a conversation: hidden from the list, remembering its clear point. */
