@@ -3,7 +3,7 @@
  * OIDC provider given by issuer and audience. Either way the result is one JWT issuer + audience that the
  * HTTP API's JWT authorizer checks, and the environment the WebSocket authorizer verifies tokens with.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccountRecovery, Mfa, UserPool, type UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -27,6 +27,8 @@ export class Auth extends Construct {
   /** Only in Cognito mode. */
   public readonly userPool?: UserPool;
   public readonly userPoolClient?: UserPoolClient;
+  /** Cognito mode: the app clients whose access tokens both APIs take (the apps' client first). */
+  private readonly clientIds: string[] = [];
 
   public constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
@@ -104,9 +106,20 @@ export class Auth extends Construct {
     this.userPoolClient = client;
     const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${userPool.userPoolId}`;
     // API Gateway checks `aud`, or `client_id` for Cognito access tokens (which carry no `aud`).
-    this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: [client.userPoolClientId] });
+    // Both read the client list when the template is made, so a client allowed later (the console's) is in it.
+    this.clientIds.push(client.userPoolClientId);
+    this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: Lazy.list({ produce: () => this.clientIds }) });
     // A Cognito `sub` is a 36-character UUID, longer than a userID may be; access tokens carry `username`.
     this.userIdClaim = 'username';
-    this.verifierEnvironment = { [ENV.cognitoUserPoolID]: userPool.userPoolId, [ENV.cognitoClientID]: client.userPoolClientId };
+    this.verifierEnvironment = {
+      [ENV.cognitoUserPoolID]: userPool.userPoolId,
+      [ENV.cognitoClientID]: Lazy.string({ produce: () => Fn.join(',', this.clientIds) }),
+    };
+  }
+
+  /** Cognito mode: accept the access tokens of another app client of the pool (the console's) on both APIs. */
+  public allowClient(client: UserPoolClient): void {
+    if (!this.userPool) throw new Error('allowClient: only the stack\'s own Cognito user pool has app clients to allow');
+    this.clientIds.push(client.userPoolClientId);
   }
 }

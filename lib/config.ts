@@ -49,6 +49,16 @@ export const CONTEXT_KEYS = {
   /** Seconds the functions may cache the app settings. @default the functions' own default */
   settingsCacheSeconds: 'settingsCacheSeconds',
   /**
+   * `true` (default): host the web console (CloudFront, S3, the user pool's hosted UI). Cognito mode only: with
+   * `jwtIssuer` there is no hosted UI to sign in with, and the stack hosts no console.
+   */
+  console: 'console',
+  /**
+   * The console's hosted-UI domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`), unique in the region
+   * across all accounts. @default "console-" + the account ID + a hash of the stack's name
+   */
+  consoleDomainPrefix: 'consoleDomainPrefix',
+  /**
    * Deletion-type calls (delete, clear history, restore) one user may make per `deletionRateWindowSeconds`, all routes
    * together; 0 turns the per-user limit off (the stage throttle still applies). @default 20
    */
@@ -87,6 +97,8 @@ export type ServiceConfig = {
   purgeConcurrency: number;
   apiGatewayCloudWatchRole: boolean;
   settingsCacheSeconds?: number;
+  /** The hosted web console; absent: none (turned off, or an external OIDC issuer). */
+  console?: { domainPrefix?: string };
 };
 
 export class ConfigError extends Error {
@@ -183,12 +195,24 @@ export const configFromContext = (node: Node): ServiceConfig => {
   const origins = list(node, CONTEXT_KEYS.corsAllowedOrigins);
   for (const origin of origins) if (origin !== '*') httpsUrl(CONTEXT_KEYS.corsAllowedOrigins, origin);
   const settingsCache = text(node, CONTEXT_KEYS.settingsCacheSeconds);
+  const auth = authConfig(node);
+  const domainPrefix = text(node, CONTEXT_KEYS.consoleDomainPrefix);
+  // Cognito's rule for a domain prefix; it also refuses the reserved words aws, amazon and cognito.
+  if (domainPrefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix))) {
+    throw new ConfigError(
+      `context ${CONTEXT_KEYS.consoleDomainPrefix} must be 1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen nor containing aws, amazon or cognito, not ${JSON.stringify(domainPrefix)}`,
+    );
+  }
+  const hostConsole = bool(node, CONTEXT_KEYS.console, true);
+  if (hostConsole && domainPrefix !== undefined && auth.kind !== 'cognito') {
+    throw new ConfigError(`context ${CONTEXT_KEYS.consoleDomainPrefix} belongs to the stack's Cognito user pool: with ${CONTEXT_KEYS.jwtIssuer} the stack hosts no console`);
+  }
   return {
     data: {
       removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       deletionProtection: bool(node, CONTEXT_KEYS.tableDeletionProtection, true),
     },
-    auth: authConfig(node),
+    auth,
     corsAllowedOrigins: origins,
     logRetention: retention(node),
     logLevel: oneOf(node, CONTEXT_KEYS.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO'),
@@ -204,5 +228,6 @@ export const configFromContext = (node: Node): ServiceConfig => {
     purgeConcurrency: integer(node, CONTEXT_KEYS.purgeConcurrency, 0, 0),
     apiGatewayCloudWatchRole: bool(node, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
     ...(settingsCache !== undefined ? { settingsCacheSeconds: integer(node, CONTEXT_KEYS.settingsCacheSeconds, 0, 0) } : {}),
+    ...(hostConsole && auth.kind === 'cognito' ? { console: domainPrefix ? { domainPrefix } : {} } : {}),
   };
 };

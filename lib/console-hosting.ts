@@ -5,10 +5,11 @@
  * with a Cognito user pool, a hosted-UI domain and an app client of the console's own for the authorization-code
  * flow with PKCE. The page reads its URLs and sign-in settings from /console/config.json, written at deploy.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnOutput, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -36,8 +37,8 @@ export interface ConsoleHostingProps {
   /** Cognito mode: the pool users sign in to through its hosted UI. Without it the page asks for a token. */
   readonly userPool?: UserPool;
   /**
-   * The hosted UI's domain prefix, `https://{prefix}.auth.{region}.amazoncognito.com`: unique in the region.
-   * @default "console-" and a hash of this construct's path and the account
+   * The hosted UI's domain prefix, `https://{prefix}.auth.{region}.amazoncognito.com`: unique in the region across
+   * all accounts. @default "console-", the account ID and a hash of the stack's name and this construct's path
    */
   readonly domainPrefix?: string;
   /** What a stack deletion does to the page's bucket (it holds only the built page). @default RemovalPolicy.DESTROY */
@@ -74,7 +75,8 @@ export class ConsoleHosting extends Construct {
     const apiDomain = Fn.select(2, Fn.split('/', props.httpApiEndpoint));
     const webSocketOrigin = Fn.join('', ['wss://', Fn.select(2, Fn.split('/', props.webSocketUrl))]);
     const cognitoHosts = props.userPool ? ` https://cognito-idp.${stack.region}.${stack.urlSuffix}` : '';
-    const domainPrefix = props.domainPrefix ?? `console-${Names.uniqueResourceName(this, { maxLength: 20 }).toLowerCase().replace(/[^a-z0-9-]/g, '')}`;
+    // The account makes it unique across accounts, the hash across stacks of one account (resolved at deploy).
+    const domainPrefix = props.domainPrefix ?? `console-${stack.account}-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 8)}`;
     const hostedUi = props.userPool ? `https://${domainPrefix}.auth.${stack.region}.amazoncognito.com` : '';
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {

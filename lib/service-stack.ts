@@ -10,6 +10,7 @@ import { HTTP_FUNCTIONS, type HttpFunctionName, WEBSOCKET_FUNCTIONS, type WebSoc
 import { CONVERSATIONS_BY_TIME_INDEX, PENDING_PURGES_INDEX } from '#contracts/table.js';
 import { Auth } from './auth.js';
 import type { ServiceConfig } from './config.js';
+import { ConsoleHosting } from './console-hosting.js';
 import { DataStore } from './data-store.js';
 import { ServiceEvents } from './events.js';
 import { type Access, type AwsAction, type AwsResource, FUNCTIONS } from '#wiring/index.js';
@@ -30,6 +31,8 @@ export class ServiceStack extends Stack {
   public readonly httpApi: ServiceHttpApi;
   public readonly webSocketApi: ServiceWebSocketApi;
   public readonly monitoring: Monitoring;
+  /** The hosted web console (Cognito mode, unless turned off with `-c console=false`). */
+  public readonly console?: ConsoleHosting;
 
   public constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -94,6 +97,17 @@ export class ServiceStack extends Stack {
       if (FUNCTIONS[fn.name].environment.includes(ENV.websocketManagementEndpoint)) {
         fn.function.addEnvironment(ENV.websocketManagementEndpoint, this.webSocketApi.managementEndpoint);
       }
+    }
+
+    if (config.console && this.auth.userPool) {
+      this.console = new ConsoleHosting(this, 'Console', {
+        httpApiEndpoint: this.httpApi.api.apiEndpoint,
+        webSocketUrl: this.webSocketApi.url,
+        userPool: this.auth.userPool,
+        ...(config.console.domainPrefix ? { domainPrefix: config.console.domainPrefix } : {}),
+      });
+      // Its users sign in through the console's own app client: both APIs take that client's access tokens.
+      this.auth.allowClient(this.console.client!);
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

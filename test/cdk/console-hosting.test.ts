@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleHosting } from '#lib/console-hosting.js';
+import type { ConsoleHosting } from '#lib/console-hosting.js';
 import { configFromContext } from '#lib/config.js';
 import { ServiceStack } from '#lib/service-stack.js';
 
@@ -20,9 +20,9 @@ let hosting: ConsoleHosting;
 let template: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], consoleDomainPrefix: 'chat-console-test' }, builtinCloudFormationValidation: false });
   stack = new ServiceStack(app, 'ConsoleHosting', { config: configFromContext(app.node) });
-  hosting = new ConsoleHosting(stack, 'Console', { httpApiEndpoint: stack.httpApi.api.apiEndpoint, webSocketUrl: stack.webSocketApi.url, userPool: stack.auth.userPool!, domainPrefix: 'chat-console-test' });
+  hosting = stack.console!;
   template = Template.fromStack(stack);
 });
 

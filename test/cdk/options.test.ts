@@ -74,6 +74,12 @@ describe('an existing OIDC provider', () => {
     expect(resources[stack.functions.get('sync')!.logicalId]!.Properties.Environment.Variables[ENV.settingsCacheSeconds]).toBe('30');
   });
 
+  it('hosts no console: without the stack\'s user pool there is no hosted UI to sign in with', () => {
+    expect(stack.console).toBeUndefined();
+    expect(ofType('AWS::CloudFront::Distribution')).toHaveLength(0);
+    expect(ofType('AWS::S3::Bucket')).toHaveLength(0);
+  });
+
   it('gives the functions that read it the per-user deletion rate limit', () => {
     for (const fn of stack.functions.values()) {
       const variables = resources[fn.logicalId]!.Properties.Environment.Variables;
@@ -126,11 +132,20 @@ describe('other options', () => {
   });
 });
 
-describe('a purge concurrency, in a stack of another name', () => {
+describe('a purge concurrency and no console, in a stack of another name', () => {
   let other: Synthesized;
 
   beforeAll(() => {
-    other = synthesize('SecondCopy', { [CONTEXT_KEYS.purgeConcurrency]: '5' });
+    other = synthesize('SecondCopy', { [CONTEXT_KEYS.purgeConcurrency]: '5', [CONTEXT_KEYS.console]: 'false' });
+  });
+
+  it('hosts no console when asked, and takes only the apps\' client\'s tokens', () => {
+    expect(other.stack.console).toBeUndefined();
+    expect(other.ofType('AWS::CloudFront::Distribution')).toHaveLength(0);
+    expect(other.ofType('AWS::Cognito::UserPoolClient')).toHaveLength(1);
+    const authorizer = other.ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')![1];
+    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual([{ Ref: other.idOf(other.stack.auth.userPoolClient!) }]);
+    expect(other.resources[other.stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables[ENV.cognitoClientID]).toEqual({ Ref: other.idOf(other.stack.auth.userPoolClient!) });
   });
 
   it('reserves that concurrency for the purge function only', () => {
@@ -160,8 +175,13 @@ describe('configFromContext', () => {
       // A new account (concurrency quota 10 or 50) refuses any reservation: Lambda keeps 100 unreserved.
       purgeConcurrency: 0,
       apiGatewayCloudWatchRole: true,
+      console: {},
     });
     expect(config.alarmEmail).toBeUndefined();
+    expect(configWith({ consoleDomainPrefix: 'chat-console-1' }).console).toEqual({ domainPrefix: 'chat-console-1' });
+    expect(configWith({ console: 'false' }).console).toBeUndefined();
+    // With an external issuer there is no hosted UI: no console, and asking for one is not an error.
+    expect(configWith({ jwtIssuer: ISSUER, jwtAudience: 'x' }).console).toBeUndefined();
   });
 
   it('takes a per-user deletion limit of 0 (off) and a window on its own', () => {
@@ -194,6 +214,10 @@ describe('configFromContext', () => {
     [{ deletionRateLimit: '20/10s' }, /deletionRateLimit must be an integer >= 0/],
     [{ deletionRateWindowSeconds: '0' }, /deletionRateWindowSeconds must be an integer >= 1/],
     [{ alarmEmail: 'ops' }, /e-mail address/],
+    [{ console: 'yes' }, /console must be true or false/],
+    [{ consoleDomainPrefix: 'Chat_Console' }, /consoleDomainPrefix must be 1-63 lower-case letters/],
+    [{ consoleDomainPrefix: 'my-cognito-console' }, /nor containing aws, amazon or cognito/],
+    [{ consoleDomainPrefix: 'chat', jwtIssuer: ISSUER, jwtAudience: 'x' }, /with jwtIssuer the stack hosts no console/],
   ])('refuses %o', (context, message) => {
     expect(() => configWith(context)).toThrow(ConfigError);
     expect(() => configWith(context)).toThrow(message);

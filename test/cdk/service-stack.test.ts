@@ -40,8 +40,10 @@ describe('functions', () => {
     }
     // Each declaration sits under its own name.
     for (const [name, declaration] of Object.entries(FUNCTIONS)) expect(declaration.name).toBe(name);
-    // Nothing else in the stack (no custom-resource helpers) is a Lambda function.
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
+    // Nothing else in the stack is a Lambda function but CDK's two helpers of the console's deployment (copying the
+    // page into its bucket; emptying the bucket when the stack is deleted), which run only while deploying.
+    const others = ofType('AWS::Lambda::Function').filter(([id]) => ![...stack.functions.values()].some((fn) => fn.logicalId === id));
+    expect(others.map(([id]) => id.replace(/[0-9A-F]{8,}.*$/, '')).sort()).toEqual(['CustomCDKBucketDeployment', 'CustomS3AutoDeleteObjectsCustomResourceProviderHandler']);
   });
 
   it('sets the Powertools environment and source maps on every function, and exactly the variables its declaration reads', () => {
@@ -51,7 +53,7 @@ describe('functions', () => {
       [ENV.eventBusName]: { Ref: idOf(stack.events.bus) },
       [ENV.userIDClaim]: 'username',
       [ENV.cognitoUserPoolID]: { Ref: idOf(stack.auth.userPool!) },
-      [ENV.cognitoClientID]: { Ref: idOf(stack.auth.userPoolClient!) },
+      [ENV.cognitoClientID]: { 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }]] },
       [ENV.websocketManagementEndpoint]: expect.anything(),
       [ENV.deletionRateLimit]: '20',
       [ENV.deletionRateWindowSeconds]: '10',
@@ -175,8 +177,12 @@ describe('IAM least privilege', () => {
     expect(permissionsOf(name)).toEqual([...baseline, ...expected[name]].sort());
   });
 
-  it('uses no wildcard in any IAM action', () => {
+  it('uses no wildcard in any IAM action of its functions', () => {
+    // CDK's console deployment helper is the exception, acknowledged with its reason (lib/console-hosting.ts).
+    const [, helper] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('CustomCDKBucketDeployment'))!;
+    const helperRole = helper.Properties.Role['Fn::GetAtt'][0] as string;
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      if ((policy.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === helperRole)) continue;
       for (const s of policy.Properties.PolicyDocument.Statement) for (const a of [s.Action].flat()) expect(a, id).not.toContain('*');
     }
   });
@@ -229,16 +235,22 @@ describe('HTTP API', () => {
     }
   });
 
-  it('checks tokens of the stack\'s user pool and app client', () => {
+  it('checks tokens of the stack\'s user pool and its two app clients (the apps\' and the console\'s)', () => {
     const poolId = idOf(stack.auth.userPool!);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [{ Ref: idOf(stack.auth.userPoolClient!) }],
+        // The apps' client and the console's (its users sign in through the hosted UI with a client of its own).
+        Audience: [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }],
         Issuer: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://cognito-idp\\.'), { Ref: poolId }])] },
       },
     });
+  });
+
+  it('gives the console\'s hosted UI a domain prefix unique across accounts (the account ID) and stacks (a hash)', () => {
+    const [, domain] = ofType('AWS::Cognito::UserPoolDomain')[0]!;
+    expect(domain.Properties.Domain).toEqual({ 'Fn::Join': ['', ['console-', { Ref: 'AWS::AccountId' }, expect.stringMatching(/^-[0-9a-f]{8}$/)]] });
   });
 
   it('integrates each HTTP function once', () => {
@@ -299,14 +311,14 @@ describe('WebSocket API', () => {
     });
   });
 
-  it('gives the push function the stage\'s management endpoint and the authorizer its Cognito pool and client', () => {
+  it('gives the push function the stage\'s management endpoint and the authorizer its Cognito pool and both clients', () => {
     const push = resources[stack.functions.get('push-deletion')!.logicalId]!.Properties.Environment.Variables;
     expect(push[ENV.websocketManagementEndpoint]).toEqual({
       'Fn::Join': ['', ['https://', { Ref: idOf(stack.webSocketApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']],
     });
     const authorizer = resources[stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables;
     expect(authorizer[ENV.cognitoUserPoolID]).toEqual({ Ref: idOf(stack.auth.userPool!) });
-    expect(authorizer[ENV.cognitoClientID]).toEqual({ Ref: idOf(stack.auth.userPoolClient!) });
+    expect(authorizer[ENV.cognitoClientID]).toEqual({ 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }]] });
   });
 });
 

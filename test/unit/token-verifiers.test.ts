@@ -213,6 +213,31 @@ describe('OIDC mode: which tokens', () => {
   });
 });
 
+describe('Cognito mode: the apps\' client and the console\'s', () => {
+  const POOL = 'eu-west-1_TestPool1';
+  const COGNITO_ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`;
+  // Stands in for Cognito's JWKS endpoint (the only URL the verifier fetches) and records what it was asked for.
+  const fetched: string[] = [];
+  const cognitoKeys = { fetch: async (uri: string) => (fetched.push(uri), new TextEncoder().encode(JSON.stringify(jwks)).buffer) };
+  const cognitoVerifier = () => createTokenVerifier({ [ENV.cognitoUserPoolID]: POOL, [ENV.cognitoClientID]: 'apps-client,console-client' }, { fetcher: cognitoKeys });
+  const accessToken = (clientID: string, extra: JWTPayload = {}) => sign({ client_id: clientID, token_use: 'access', username: 'alice', ...extra }, { issuer: COGNITO_ISSUER });
+
+  it('accepts access tokens of either client of COGNITO_CLIENT_ID, with keys from the pool\'s JWKS', async () => {
+    const verifier = cognitoVerifier();
+    await expect(verifier.verify(await accessToken('apps-client'))).resolves.toMatchObject({ username: 'alice', client_id: 'apps-client' });
+    await expect(verifier.verify(await accessToken('console-client'))).resolves.toMatchObject({ username: 'alice', client_id: 'console-client' });
+    expect(new Set(fetched)).toEqual(new Set([`${COGNITO_ISSUER}/.well-known/jwks.json`]));
+  });
+
+  it.each<[string, () => Promise<string>]>([
+    ['a client of the pool that is not listed', () => accessToken('another-client')],
+    ['an ID token of a listed client', () => sign({ aud: 'console-client', token_use: 'id', 'cognito:username': 'alice' }, { issuer: COGNITO_ISSUER })],
+    ['another pool as issuer', () => sign({ client_id: 'console-client', token_use: 'access' }, { issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' })],
+  ])('refuses %s', async (_, token) => {
+    expect(await failureOf(cognitoVerifier(), await token())).toBeInstanceOf(TokenRejectedError);
+  });
+});
+
 describe('OIDC mode in production (no test fetcher)', () => {
   it('does not trust a certificate outside the system CAs', async () => {
     const verifier = createTokenVerifier({ [ENV.jwtIssuer]: ISSUER(), [ENV.jwtAudience]: AUDIENCES });

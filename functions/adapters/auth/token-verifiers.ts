@@ -161,19 +161,24 @@ export class TokenVerifierConfigError extends Error {
   }
 }
 
-/** `JWT_AUDIENCE` is a comma-separated list (the stack joins the `jwtAudience` context with commas). */
+/** `JWT_AUDIENCE` and `COGNITO_CLIENT_ID` are comma-separated lists (the stack joins them with commas). */
 const audienceList = (value: string | undefined): string[] => (value ?? '').split(',').map((a) => a.trim()).filter(Boolean);
 
 /**
  * Cognito when its pool and client are set, else an OIDC issuer and audiences, else the local key.
- * `fetcher` reaches the OIDC issuer; only tests give another one (one that trusts their own certificate).
+ * `fetcher` reaches the issuer's keys (and OIDC discovery); only tests give another one (one that trusts their own
+ * certificate, or serves their keys in place of Cognito's).
  */
 export const createTokenVerifier = (env: NodeJS.ProcessEnv = process.env, options: { fetcher?: Fetcher } = {}): TokenVerifier => {
   const userPoolId = env[ENV.cognitoUserPoolID];
-  const clientId = env[ENV.cognitoClientID];
-  if (userPoolId && clientId) {
+  // Comma-separated: the apps' client and the console's (lib/auth.ts), as the HTTP API's authorizer takes them.
+  const clientIds = audienceList(env[ENV.cognitoClientID]);
+  if (userPoolId && clientIds.length > 0) {
     // Access tokens, as the HTTP API's JWT authorizer takes: they carry `username`, the user ID claim the stack sets.
-    return new AwsJwtTokenVerifier(CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: 'access' }));
+    const verifier = options.fetcher
+      ? CognitoJwtVerifier.create({ userPoolId, clientId: clientIds, tokenUse: 'access' }, { jwksCache: new SimpleJwksCache({ fetcher: options.fetcher }) })
+      : CognitoJwtVerifier.create({ userPoolId, clientId: clientIds, tokenUse: 'access' });
+    return new AwsJwtTokenVerifier(verifier);
   }
   const issuer = env[ENV.jwtIssuer];
   const audiences = audienceList(env[ENV.jwtAudience]);
