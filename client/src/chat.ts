@@ -8,6 +8,7 @@ import { EVENT, Emitter, type Handler, TYPES } from './events.js';
 import { type Call, createRequester, type ImResponse, randomID, type Requester, type RetryOptions } from './http.js';
 import { type SyncState, SyncConnection, type WebSocketConstructor } from './sync.js';
 import type {
+  AuditQuery,
   AppSettings,
   ClearHistoryResult,
   Conversation,
@@ -21,7 +22,7 @@ import type {
   ServerConversation,
   ServerMessage,
 } from './types.js';
-import { checkConversationID, checkDeleteOptions, checkDeletionID, checkText, DEVICE_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
+import { auditQuery, checkConversationID, checkDeleteOptions, checkDeletionID, checkText, DEVICE_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
 
 /** `localStorage`, or anything with its three methods (they may return promises). */
 export interface StorageLike {
@@ -395,6 +396,18 @@ export class Chat {
     this.loggedIn();
     // Setting values is idempotent by nature: a repeat sets the same values again.
     return this.call<AppSettings>({ method: 'PUT', path: '/v1/admin/settings', body: settings, replay: 'safe' });
+  }
+
+  /**
+   * Ours (admin token): a user's audit trail, oldest first: every kept deletion, cleared history and restore, with who
+   * acted, when, what, and the purge state. `since` (ISO UTC time, inclusive) or `cursor` (a `nextCursor`); `limit`
+   * 1-100 (20). `nextCursor` is null on the last page.
+   */
+  public async getUserDeletions(userID: string, options?: AuditQuery): Promise<ImResponse<{ deletionList: Deletion[]; nextCursor: string | null }>> {
+    this.loggedIn();
+    if (typeof userID !== 'string' || !USER_ID_PATTERN.test(userID)) throw new ChatError('INVALID_USER_ID', `${JSON.stringify(userID)} is not a userID (1-32 of A-Z a-z 0-9 _ -)`);
+    const query = auditQuery(options);
+    return this.call<{ deletionList: Deletion[]; nextCursor: string | null }>({ method: 'GET', path: `/v1/admin/users/${enc(userID)}/deletions${query}`, replay: 'safe' });
   }
 
   // ----------------------------------------------------------------------------------------------------------------

@@ -123,3 +123,6 @@ export type AppSettings = {
   updatedBy: string | null;
   appliesWithinSeconds: number;
 };
+
+/** `getUserDeletions`'s options: from `since` (an ISO 8601 UTC time, inclusive) or on from `cursor`; `limit` 1-100. */
+export type AuditQuery = { since?: string; cursor?: string; limit?: number };

@@ -4,6 +4,7 @@
  * test/client/contract.test.ts holds them equal.
  */
 import { ChatError } from './errors.js';
+import type { AuditQuery } from './types.js';
 
 export const SYSTEM_CONVERSATION_ID = '@TIM#SYSTEM';
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -92,4 +93,29 @@ export const checkDeletionID = (value: unknown): string => {
     throw new ChatError('INVALID_DELETION_ID', `${show(value)} is not a deletionID: pass the deletionID of a deletion's answer unchanged (a lower-case UUID)`);
   }
   return value;
+};
+
+/** An ISO 8601 UTC time as the audit's `since` takes it (the server's api-schemas.ts UTC_TIME_PATTERN). */
+const UTC_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** `getUserDeletions`'s options as a query string (`?…` or empty). */
+export const auditQuery = (options: AuditQuery | undefined): string => {
+  if (options === undefined) return '';
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ChatError('INVALID_REQUEST', `options must be an object such as { since, cursor, limit }, not ${show(options)}`);
+  const { since, cursor, limit, ...rest } = options as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new ChatError('UNKNOWN_FIELD', `options has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}: use since, cursor and limit`);
+  if (since !== undefined && (typeof since !== 'string' || !UTC_TIME_PATTERN.test(since) || Number.isNaN(Date.parse(since)))) {
+    throw new ChatError('INVALID_QUERY', `since must be an ISO 8601 UTC time such as 2026-11-26T00:00:00Z, not ${show(since)}`);
+  }
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor === '')) throw new ChatError('INVALID_CURSOR', `cursor must be a nextCursor of an earlier page, unchanged, not ${show(cursor)}`);
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100)) {
+    throw new ChatError('INVALID_QUERY', `limit must be a whole number from 1 to 100, not ${show(limit)}`);
+  }
+  const query = new URLSearchParams();
+  if (since !== undefined) query.set('since', since as string);
+  if (cursor !== undefined) query.set('cursor', cursor as string);
+  if (limit !== undefined) query.set('limit', String(limit));
+  const text = query.toString();
+  return text ? `?${text}` : '';
 };

@@ -1,7 +1,6 @@
 /**
- * What the console needs beyond the SDK: its configuration, local tokens (the runner's POST /local/token, not part
- * of the cloud API), and the admin audit route, which the SDK does not offer (yet). Everything else goes through
- * the SDK, a real instance per device.
+ * What the console needs beyond the SDK: its configuration and local tokens (the runner's POST /local/token, not
+ * part of the cloud API). Everything else goes through the SDK, a real instance per device (and one for the admin).
  */
 import ChatClient, { type Chat, ChatError, type Deletion } from '../../client/src/index.js';
 import type { CloudAuthConfig } from './cloud-auth.js';
@@ -64,14 +63,12 @@ export const connect = async (config: ConsoleConfig, userID: string, token: stri
   return chat;
 };
 
-/** Every kept record of a user (GET /v1/admin/users/{userID}/deletions), oldest first; at most `pages` pages of 100. */
-export const userDeletions = async (config: ConsoleConfig, adminToken: string, userID: string, pages = 10): Promise<Deletion[]> => {
+/** Every kept record of a user (the SDK's getUserDeletions, an admin's call), oldest first; at most `pages` pages of 100. */
+export const userDeletions = async (admin: Chat, userID: string, pages = 10): Promise<Deletion[]> => {
   const all: Deletion[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < pages; page++) {
-    const query: string = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const answer = await fetch(`${config.apiUrl}/v1/admin/users/${encodeURIComponent(userID)}/deletions?${query}`, { headers: { authorization: `Bearer ${adminToken}` } });
-    const { data } = await json<{ data: { deletionList: Deletion[]; nextCursor: string | null } }>(answer);
+    const { data }: { data: { deletionList: Deletion[]; nextCursor: string | null } } = await admin.getUserDeletions(userID, { limit: 100, ...(cursor ? { cursor } : {}) });
     all.push(...data.deletionList);
     cursor = data.nextCursor;
     if (cursor === null) break;

@@ -1,6 +1,6 @@
 /** Deletion audit (admin): a user's deletion, cleared-history and restore records from the admin audit route. */
-import type { Deletion } from '../../client/src/index.js';
-import { type ConsoleConfig, describeError, userDeletions } from './api.js';
+import type { Chat, Deletion } from '../../client/src/index.js';
+import { describeError, userDeletions } from './api.js';
 import { clock, field, h, replace } from './dom.js';
 
 const KIND: Record<Deletion['kind'], string> = { conversationsDeleted: 'deleted', historyCleared: 'history cleared', conversationsRestored: 'restored' };
@@ -14,7 +14,7 @@ const purge = (d: Deletion): string => {
   return p.state;
 };
 
-export const auditSection = (config: ConsoleConfig, adminToken: () => string | undefined) => {
+export const auditSection = (adminChat: () => Chat | undefined) => {
   const userInput = h('input', { type: 'text', value: 'alice', autocomplete: 'off', spellcheck: 'false', required: true });
   const status = h('p', { class: 'status', role: 'status' });
   const error = h('p', { class: 'error', role: 'alert' });
@@ -24,9 +24,9 @@ export const auditSection = (config: ConsoleConfig, adminToken: () => string | u
     replace(error);
     const userID = userInput.value.trim();
     try {
-      const token = adminToken();
-      if (!token) throw new Error('Sign in as an administrator under "Application configuration" first.');
-      const records = (await userDeletions(config, token, userID)).reverse();
+      const admin = adminChat();
+      if (!admin) throw new Error('Sign in as an administrator under "Application configuration" first.');
+      const records = (await userDeletions(admin, userID)).reverse();
       replace(status, `${records.length} record${records.length === 1 ? '' : 's'} of ${userID}, newest first (kept 35 days).`);
       replace(
         table,

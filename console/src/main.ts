@@ -32,7 +32,7 @@ const main = async () => {
   let admin: AdminSession | undefined;
   const settings = settingsSection(config, (session) => (admin = session));
   const playground = playgroundSection(config);
-  const audit = auditSection(config, () => admin?.token);
+  const audit = auditSection(() => admin?.chat);
   const events = eventsSection(config.mode === 'local' ? config.apiUrl : undefined);
   replace(root, settings.section, playground.section, audit.section, events.section);
   // `?autostart=0` leaves both sign-ins to the reader (the browser tests choose their own users).

@@ -119,3 +119,36 @@ describe('restoreConversation and getDeletion', () => {
     await expect(phone.restoreConversation('not-an-id')).rejects.toMatchObject({ code: 40014, error: 'INVALID_DELETION_ID', status: 0 });
   });
 });
+
+describe('getUserDeletions (admin)', () => {
+  it("lists a user's deletions and restores oldest first, page by page, with who acted; refuses a non-admin and bad options", async () => {
+    // Prepare: a deletion, its restore and a cleared history, each with its own record.
+    const [bob, carol] = [uniqueUser('b'), uniqueUser('c')];
+    const { alice, phone } = await alicesDevices([bob, carol]);
+    const since = new Date().toISOString();
+    const deletion = await phone.deleteConversation(`C2C${bob}`);
+    const restore = await phone.restoreConversation(deletion.data.deletionID);
+    const cleared = await phone.clearHistoryMessage(`C2C${carol}`);
+    const admin = create({ baseURL: stack.url, sync: false });
+    chats.push(admin);
+    await admin.login({ userID: 'root', userSig: await stack.token('root', true) });
+
+    // Act
+    const first = await admin.getUserDeletions(alice, { since, limit: 2 });
+    const second = await admin.getUserDeletions(alice, { cursor: first.data.nextCursor!, limit: 2 });
+
+    // Assess
+    expect(first.data.deletionList.map((d) => [d.kind, d.deletionID, d.actedBy])).toEqual([
+      ['conversationsDeleted', deletion.data.deletionID, alice],
+      ['conversationsRestored', restore.data.restoreID, alice],
+    ]);
+    expect(first.data.deletionList[0]).toMatchObject({ restoredAt: restore.data.restoredAt, historyPurge: { state: 'cancelled' } });
+    expect(second.data).toEqual({ deletionList: [expect.objectContaining({ kind: 'historyCleared', deletionID: cleared.data.deletionID })], nextCursor: null });
+    await expect(phone.getUserDeletions(alice)).rejects.toMatchObject({ code: 40300, error: 'ADMIN_REQUIRED', status: 403 });
+    await expect(admin.getUserDeletions('not a user')).rejects.toMatchObject({ code: 40004, error: 'INVALID_USER_ID', status: 0 });
+    await expect(admin.getUserDeletions(alice, { since: 'yesterday' })).rejects.toMatchObject({ code: 40007, error: 'INVALID_QUERY', status: 0 });
+    await expect(admin.getUserDeletions(alice, { limit: 101 })).rejects.toMatchObject({ code: 40007, error: 'INVALID_QUERY', status: 0 });
+    await expect(admin.getUserDeletions(alice, { until: since } as never)).rejects.toMatchObject({ code: 40010, error: 'UNKNOWN_FIELD', status: 0 });
+    await expect(admin.getUserDeletions(alice, { cursor: 'forged' })).rejects.toMatchObject({ code: 40006, error: 'INVALID_CURSOR', status: 400 });
+  });
+});
