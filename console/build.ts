@@ -1,18 +1,18 @@
 /**
- * Builds the console page with esbuild: console/src/main.ts (and the client SDK's source it imports) into one ES
- * module and one stylesheet, beside the static index.html. The local runner builds it in memory on the first request
+ * Builds the console page with esbuild: console/src/main.ts (and the client SDK's source it imports) into an ES
+ * module, the chunks it imports on demand, and one stylesheet, beside the static index.html. The local runner builds it in memory on the first request
  * (console/serve.ts), so `npm start` and the tests always serve the current source; `tsx console/build.ts <dir>`
  * writes the same files for hosting elsewhere.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, buildSync, type OutputFile } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export type ConsoleFile = { contentType: string; body: Uint8Array };
-/** The files by their path on the site: `index.html`, `console/console.js`, `console/console.css`. */
+/** The files by their path on the site: `index.html`, `console/console.js`, `console/console.css`, `console/chunk-*.js`. */
 export type ConsoleFiles = Map<string, ConsoleFile>;
 
 /** The esbuild options of the page's bundle. */
@@ -28,6 +28,10 @@ const OPTIONS = {
   // The page's code is small and public: a source map would only double what the browser downloads.
   sourcemap: false,
   outdir: 'out',
+  // The sign-in library is needed only in the cloud: main.ts imports it on demand, so it is a chunk of its own
+  // that the local page never downloads.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   logLevel: 'silent',
   legalComments: 'none',
 } satisfies BuildOptions;
@@ -35,7 +39,7 @@ const OPTIONS = {
 const filesOf = (outputFiles: OutputFile[]): ConsoleFiles => {
   const files: ConsoleFiles = new Map([['index.html', { contentType: 'text/html; charset=utf-8', body: readFileSync(join(here, 'src/index.html')) }]]);
   for (const file of outputFiles) {
-    const name = file.path.endsWith('.css') ? 'console.css' : 'console.js';
+    const name = basename(file.path);
     files.set(`console/${name}`, { contentType: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', body: file.contents });
   }
   return files;

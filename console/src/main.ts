@@ -2,7 +2,6 @@
 import './styles.css';
 import { describeError, loadConfig } from './api.js';
 import { auditSection } from './audit.js';
-import { cloudAuth } from './cloud-auth.js';
 import { h, replace } from './dom.js';
 import { eventsSection } from './events-view.js';
 import { playgroundSection } from './playground.js';
@@ -11,7 +10,8 @@ import { type AdminSession, settingsSection } from './settings.js';
 const main = async () => {
   const root = document.getElementById('app')!;
   const config = await loadConfig();
-  const auth = config.mode === 'cloud' && config.auth ? cloudAuth(config.auth) : undefined;
+  // Only the cloud signs in through the hosted UI: the library for it is loaded then, and only then.
+  const auth = config.mode === 'cloud' && config.auth ? (await import('./cloud-auth.js')).cloudAuth(config.auth) : undefined;
   const user = await auth?.current();
   if (auth && !user) {
     replace(

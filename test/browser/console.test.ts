@@ -275,4 +275,19 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     if (SCREENSHOTS) await laptop.screenshot({ path: 'docs/img/console-360.png' });
   });
+
+  it('downloads no sign-in code locally: the hosted-UI library is a chunk only the cloud page loads', async () => {
+    const scripts: { url: string; bytes: number }[] = [];
+    const loaded: Promise<void>[] = [];
+    page = await browser.newPage();
+    page.on('response', (response) => {
+      if (response.url().endsWith('.js')) loaded.push(response.body().then((body) => void scripts.push({ url: new URL(response.url()).pathname, bytes: body.length })));
+    });
+    await page.goto(`${stack.url}/?autostart=0`);
+    await page.getByRole('heading', { name: 'Application configuration' }).waitFor(WAIT);
+    await Promise.all(loaded);
+    expect(scripts.map((s) => s.url)).toEqual(['/console/console.js']);
+    // The whole page with oidc-client-ts bundled in was 110 KB; without it 40 KB.
+    expect(scripts[0]!.bytes).toBeLessThan(60_000);
+  });
 });
