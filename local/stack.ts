@@ -5,6 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { ENV } from '#contracts/environment.js';
 import { RULE_PATTERNS } from '#contracts/events.js';
 import { EVENT_TARGETS, type FunctionName, SCHEDULED_FUNCTIONS } from '#contracts/functions.js';
@@ -80,6 +82,43 @@ export type LocalStack = {
   stop: () => Promise<void>;
 };
 
+/**
+ * The runtime's per-invocation store in its multi-concurrency form (one AsyncLocalStorage context per invocation),
+ * as the Lambda runtime installs it before it loads a handler. It is installed here rather than taken from
+ * `InvokeStore.getInstanceAsync`, which hands out whichever store the process created first: the AWS SDK creates a
+ * single-context one on its first request (in its CommonJS copy of the package), often before the runner starts.
+ */
+class LocalInvokeStore extends InvokeStoreBase {
+  private readonly contexts = new AsyncLocalStorage<Record<string | symbol, unknown>>();
+  public getContext() {
+    return this.contexts.getStore();
+  }
+  public hasContext() {
+    return this.contexts.getStore() !== undefined;
+  }
+  public get<T = unknown>(key: string | symbol): T | undefined {
+    return this.contexts.getStore()?.[key] as T | undefined;
+  }
+  public set<T = unknown>(key: string | symbol, value: T): void {
+    if (this.isProtectedKey(key)) throw new Error(`Cannot modify protected Lambda context field: ${String(key)}`);
+    const context = this.contexts.getStore();
+    if (!context) throw new Error('No context available');
+    context[key] = value;
+  }
+  public run<T>(context: Record<string | symbol, unknown>, fn: () => T): T {
+    return this.contexts.run(context, fn);
+  }
+}
+
+/** Powertools keeps its state per invocation when AWS_LAMBDA_MAX_CONCURRENCY is set (only "set" matters to it). */
+const startInvokeStore = (): LocalInvokeStore => {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= String(LOCAL_MAX_CONCURRENCY);
+  const lambdaGlobal = ((globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda ??= {});
+  if (!(lambdaGlobal.InvokeStore instanceof LocalInvokeStore)) lambdaGlobal.InvokeStore = new LocalInvokeStore();
+  return lambdaGlobal.InvokeStore as LocalInvokeStore;
+};
+const LOCAL_MAX_CONCURRENCY = 64;
+
 const EVENT_BUS_NAME = 'conversation-deletion-local';
 const LOOPBACK = '127.0.0.1';
 
@@ -103,12 +142,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     throw error;
   }
 
+  // Every function runs in this one process, many invocations at once: as Lambda's multi-concurrency runtime
+  // (Managed Instances) does, each invocation gets its own InvokeStore context, where Powertools keeps its
+  // per-invocation state (the logger's Lambda context and keys, the metrics). Without it, concurrent invocations of
+  // different functions overwrite each other's, and log lines name the wrong function.
+  const invokeStore = startInvokeStore();
   const modules = new Map<FunctionName, Promise<HandlerModule>>();
   const invoke = async (name: FunctionName, event: unknown, invokeOptions: { timeoutMs?: number; requestId?: string } = {}) => {
-    if (!modules.has(name)) modules.set(name, loadHandler(name));
+    // A function's init (its module's top level: clients, Powertools instances) runs in a context of its own.
+    if (!modules.has(name)) modules.set(name, invokeStore.run({}, () => loadHandler(name)));
     const { handler } = await modules.get(name)!;
-    const context = lambdaContext(name, invokeOptions.requestId ?? randomUUID(), invokeOptions.timeoutMs ?? 60_000);
-    return invocationScope.run({ functionName: name }, () => handler(event, context));
+    const requestId = invokeOptions.requestId ?? randomUUID();
+    const context = lambdaContext(name, requestId, invokeOptions.timeoutMs ?? 60_000);
+    return invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, () => invocationScope.run({ functionName: name }, () => handler(event, context)));
   };
 
   const targets: BusTarget[] = EVENT_TARGETS.map((t) => ({
