@@ -13,14 +13,14 @@
 import { randomUUID } from 'node:crypto';
 import { DETAIL_TYPES, type HistoryClearedDetail, type HistoryPurgeRequestedDetail, type HistoryPurgeState } from '#contracts/events.js';
 import type { ConversationRef } from '#contracts/ids.js';
-import { ConversationNotFoundError } from './errors.js';
+import { AlreadyRestoredError, ConversationNotFoundError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { Actor, DeletionRepository } from './ports/deletions.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
 import type { SettingsReader } from './ports/settings.js';
 import { estimatePurgeSize, INLINE_PURGE, purgeHistory } from './purge-history.js';
-import { undoWindow } from './undo.js';
+import { purgeAllowed, purgeStartsAfter, undoWindow } from './undo.js';
 
 export type ClearHistoryDeps = {
   deletions: Pick<DeletionRepository, 'readStates' | 'clearHistory' | 'putDeletionRecord'>;
@@ -57,28 +57,38 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
   // 1.
   const [states, settings] = await Promise.all([deps.deletions.readStates(input.userID, [input.conversation]), deps.settings.current()]);
   const state = states.get(conversationID)!;
+  // A retry of this clear (same Idempotency-Key) after a restore undid it: not again.
+  if (state.lastRestoredDeletionID === deletionID) throw new AlreadyRestoredError(deletionID, null);
   if (!state.live) throw new ConversationNotFoundError(conversationID);
   const undo = undoWindow(now, settings.deletionGracePeriodSeconds);
 
-  // 2.
+  // 2. A retry whose first attempt already cleared takes that clear as it is stored (clearing again would hide the
+  // messages that arrived since), with the undo period stored with it.
+  const earlier = state.lastDeletionID === deletionID;
   const wanted = Math.max(state.clearSeq, state.timelineSeq);
-  const write = await deps.deletions.clearHistory(input.userID, {
-    conversationID,
-    deletionID,
-    clearSeq: wanted,
-    deletedSeq: state.deletedSeq,
-    deletedAt: clearedAt,
-    ...(undo ? { restorableUntil: undo.restorableUntil } : {}),
-    ...(wanted > state.purgedSeq ? { purgeOwedTo: deletionID } : {}),
-  });
+  const write = earlier
+    ? ({ status: 'written', clearSeq: state.clearSeq } as const)
+    : await deps.deletions.clearHistory(input.userID, {
+        conversationID,
+        deletionID,
+        clearSeq: wanted,
+        deletedSeq: state.deletedSeq,
+        deletedAt: clearedAt,
+        ...(undo ? { restorableUntil: undo.restorableUntil } : {}),
+        ...(wanted > state.purgedSeq ? { purgeOwedTo: deletionID } : {}),
+      });
+  if (write.status === 'restored') throw new AlreadyRestoredError(deletionID, null);
   if (write.status === 'absent') throw new ConversationNotFoundError(conversationID);
   const target = write.clearSeq > state.purgedSeq ? { conversationID, clearSeq: write.clearSeq, afterSeq: state.purgedSeq } : null;
+  const restorableUntil = earlier ? state.restorableUntil : (undo?.restorableUntil ?? null);
+  // Nothing is purged here while the clear can still be undone: the sweeper starts its purge after the period.
+  const undoable = !purgeAllowed(restorableUntil, now);
 
   // 3.
-  let historyPurge: HistoryPurgeState = target ? (undo ? 'scheduled' : 'pending') : 'complete';
+  let historyPurge: HistoryPurgeState = target ? (undoable ? 'scheduled' : 'pending') : 'complete';
   let messagesPurged = 0;
   const events: OutgoingEvent[] = [];
-  if (target && !undo) {
+  if (target && !undoable) {
     let remaining = [target];
     if (estimatePurgeSize([target]) <= INLINE_PURGE.maxItems) {
       // Whatever the inline purge does not finish, the background purge will.
@@ -102,7 +112,6 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
   }
 
   // 4.
-  const restorableUntil = undo?.restorableUntil ?? null;
   const summary = { deletionID, userID: input.userID, conversationIDList: [conversationID], clearHistoryMessage: true as const, deletedAt: clearedAt, originDeviceID: input.originDeviceID };
   const cleared: HistoryClearedDetail = { ...summary, kind: 'historyCleared', historyPurge, ...(actor.actedAs === 'admin' ? { actedBy: actor.actedBy } : {}) };
   events.push({ detailType: DETAIL_TYPES.historyCleared, detail: cleared });
@@ -113,7 +122,7 @@ export const clearConversationHistory = async (deps: ClearHistoryDeps, input: Cl
       kind: 'historyCleared',
       results: [{ conversationID, status: 'cleared' }],
       restorableUntil,
-      purgeScheduledFor: target ? (undo ? undo.purgeFrom : clearedAt) : null,
+      purgeScheduledFor: target ? (undoable && restorableUntil ? purgeStartsAfter(restorableUntil) : clearedAt) : null,
       clearPoints: { [conversationID]: write.clearSeq },
       messagesPurged,
     }),

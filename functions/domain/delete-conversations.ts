@@ -27,11 +27,11 @@ import {
   type PurgeTarget,
 } from '#contracts/events.js';
 import type { ConversationRef } from '#contracts/ids.js';
-import { DeletionIncompleteError } from './errors.js';
+import { AlreadyRestoredError, DeletionIncompleteError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { Actor, ConversationState, DeletionRepository, Tombstone } from './ports/deletions.js';
 import type { SettingsReader } from './ports/settings.js';
-import { undoWindow } from './undo.js';
+import { purgeStartsAfter, undoWindow } from './undo.js';
 import type { EventPublisher, OutgoingEvent } from './ports/events.js';
 import type { HistoryPurger } from './ports/history-purge.js';
 import { estimatePurgeSize, INLINE_PURGE, purgeHistory } from './purge-history.js';
@@ -108,15 +108,31 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   const [states, settings] = await Promise.all([deps.deletions.readStates(input.userID, refs), deps.settings.current()]);
   const undo = undoWindow(now, settings.deletionGracePeriodSeconds);
 
+  // A retry of this deletion (same Idempotency-Key, so same deletionID) after a restore undid it: not again.
+  if ([...states.values()].some((state) => state.lastRestoredDeletionID === deletionID)) throw new AlreadyRestoredError(deletionID, null);
+
   // 2. Tombstones: for live conversations, and for absent ones whose history must still be cleared. A retry of this
-  // deletion (its first attempt failed after some writes) writes again what that attempt wrote, so that its answer,
-  // record and undo cover those conversations too; the write does not save over the first attempt's undo save.
+  // deletion (its first attempt failed after some writes) finds the tombstones that attempt wrote: it writes them
+  // not again (that would take in messages that raced with the first write), and takes them as written, with the
+  // points and undo period stored with them, so that its answer and record cover those conversations too.
   const ownEarlierWrite = (state: ConversationState) => !state.live && state.lastDeletionID === deletionID;
   const tombstones: Tombstone[] = [];
+  const earlier: Tombstone[] = [];
   for (const ref of refs) {
     const state = states.get(ref.conversationID)!;
+    if (ownEarlierWrite(state)) {
+      earlier.push({
+        conversationID: ref.conversationID,
+        deletionID,
+        deletedSeq: state.deletedSeq,
+        clearSeq: state.clearSeq,
+        deletedAt,
+        ...(state.restorableUntil ? { restorableUntil: state.restorableUntil } : {}),
+      });
+      continue;
+    }
     const needsClear = input.clearHistoryMessage && state.timelineSeq > state.clearSeq;
-    if (!state.live && !needsClear && !ownEarlierWrite(state)) continue;
+    if (!state.live && !needsClear) continue;
     const clearSeq = input.clearHistoryMessage ? Math.max(state.clearSeq, state.timelineSeq) : state.clearSeq;
     tombstones.push({
       conversationID: ref.conversationID,
@@ -130,18 +146,35 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     });
   }
   const writes = await deps.deletions.writeTombstones(input.userID, tombstones, Date.now() + writeBudgetMs);
+  // A restore of this deletion landed between the read above and the write: not again.
+  if ([...writes.values()].some((write) => write.status === 'restored')) throw new AlreadyRestoredError(deletionID, null);
   // As stored: another deletion of the same conversation at the same moment may have left higher points.
-  const written = tombstones.flatMap((t) => {
-    const write = writes.get(t.conversationID);
-    return write?.status === 'written' ? [{ ...t, clearSeq: write.clearSeq, deletedSeq: write.deletedSeq }] : [];
-  });
+  const written = [
+    ...earlier,
+    ...tombstones.flatMap((t) => {
+      const write = writes.get(t.conversationID);
+      return write?.status === 'written' ? [{ ...t, clearSeq: write.clearSeq, deletedSeq: write.deletedSeq }] : [];
+    }),
+  ];
   const failures = new Map([...writes].flatMap(([id, write]) => (write.status === 'failed' ? [[id, write.reason] as const] : [])));
+  // What can still be undone, as each tombstone stores it (an earlier attempt's keeps its own period): the earliest
+  // end, and none when one of them cannot be undone (undo was off when it was written).
+  const untils = written.map((t) => t.restorableUntil ?? null);
+  const restorableUntil = written.length === 0 || untils.includes(null) ? null : (untils as string[]).sort()[0]!;
+  // Nothing is purged inline while undo is on, or while any of these conversations can still be undone by this
+  // deletion or by an earlier change this request did not replace (as stored with it): their purge waits for the
+  // sweeper, after the latest period's end.
+  const writtenIDs = new Set(written.map((t) => t.conversationID));
+  const untouched = refs.filter((r) => !writtenIDs.has(r.conversationID)).map((r) => states.get(r.conversationID)!.restorableUntil);
+  const periods = [undo?.restorableUntil ?? null, ...untils, ...untouched].filter((until): until is string => until !== null && until > deletedAt);
+  const undoable = periods.length > 0;
 
   const results: ConversationResult[] = refs.map((ref) => {
     const reason = failures.get(ref.conversationID);
     if (reason) return { conversationID: ref.conversationID, status: 'failed', reason };
     const state = states.get(ref.conversationID)!;
-    const wasLive = ownEarlierWrite(state) ? state.liveBeforeLastChange !== false : state.live;
+    // An earlier attempt's tombstone: live before it, as its undo save says (nothing saved: not known, so absent).
+    const wasLive = ownEarlierWrite(state) ? state.liveBeforeLastChange === true : state.live;
     return { conversationID: ref.conversationID, status: wasLive ? 'deleted' : 'absent' };
   });
   const gone = results.filter((r) => r.status !== 'failed').map((r) => r.conversationID);
@@ -166,9 +199,9 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
         return clearSeq > state.purgedSeq ? [{ conversationID, clearSeq, afterSeq: state.purgedSeq }] : [];
       });
   // An undoable deletion purges nothing before its grace period ends: the sweeper starts its purge then.
-  const purgeInline = !undo && targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
-  const restorableUntil = undo && written.length > 0 ? undo.restorableUntil : null;
-  const purgeScheduledFor = targets.length === 0 ? null : undo ? undo.purgeFrom : deletedAt;
+  const purgeInline = !undoable && targets.length > 0 && targets.length <= inlinePurgeMaxConversations && estimatePurgeSize(targets) <= inlinePurgeMaxItems;
+  // The last of its conversations' purges starts once the latest of those periods is over.
+  const purgeScheduledFor = targets.length === 0 ? null : undoable ? purgeStartsAfter(periods.sort().at(-1)!) : deletedAt;
 
   // 3-5 touch disjoint items (copies above the deletion point, copies at or below the clear point, the record, the
   // bus), so they run side by side: the response pays for the slowest, not the sum.
@@ -184,7 +217,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   };
   // 4. Purge small histories inline; the clear point already hides the history either way.
   const purgeSmallHistories = async (): Promise<{ remaining: PurgeTarget[]; purged: number }> => {
-    if (undo) return { remaining: [], purged: 0 };
+    if (undoable) return { remaining: [], purged: 0 };
     if (!purgeInline) return { remaining: targets, purged: 0 };
     try {
       const inline = await purgeHistory(deps.purger, { userID: input.userID, targets, deadline: Date.now() + inlinePurgeBudgetMs, passStartedAt: deletedAt });
@@ -217,7 +250,7 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
     const deferred = (await inlinePurge).remaining;
     const historyPurge: HistoryPurgeState = !input.clearHistoryMessage
       ? 'none'
-      : undo && targets.length > 0
+      : undoable && targets.length > 0
         ? 'scheduled'
         : deferred.length > 0
           ? 'pending'

@@ -118,10 +118,16 @@ export class DeletionNotFoundError extends Error {
 export class AlreadyRestoredError extends Error {
   public constructor(
     public readonly deletionID: string,
-    public readonly restoredAt: string,
+    /** null: a retry of the change found it undone on a conversation, which does not keep when. */
+    public readonly restoredAt: string | null,
     options?: { cause?: unknown },
   ) {
-    super(`deletion ${deletionID} was already restored at ${restoredAt}; nothing was changed`, options);
+    super(
+      restoredAt
+        ? `deletion ${deletionID} was already restored at ${restoredAt}; nothing was changed`
+        : `deletion ${deletionID} was restored (undone) since this request was first made; a retry does not make it again, and nothing was changed. Send a new request (a new Idempotency-Key) to make the change again`,
+      options,
+    );
     this.name = 'AlreadyRestoredError';
   }
 }

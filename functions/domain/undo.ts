@@ -9,9 +9,12 @@ export type UndoWindow = { restorableUntil: string; purgeFrom: string };
 /** null when undo is off (a grace period of 0). */
 export const undoWindow = (now: Date, gracePeriodSeconds: number): UndoWindow | null => {
   if (gracePeriodSeconds <= 0) return null;
-  const until = now.getTime() + gracePeriodSeconds * 1000;
-  return { restorableUntil: new Date(until).toISOString(), purgeFrom: new Date(until + RESTORE_WRITE_MARGIN_SECONDS * 1000).toISOString() };
+  const restorableUntil = new Date(now.getTime() + gracePeriodSeconds * 1000).toISOString();
+  return { restorableUntil, purgeFrom: purgeStartsAfter(restorableUntil) };
 };
+
+/** When the purge of a change restorable until `restorableUntil` may start. */
+export const purgeStartsAfter = (restorableUntil: string): string => new Date(Date.parse(restorableUntil) + RESTORE_WRITE_MARGIN_SECONDS * 1000).toISOString();
 
 /** Whether a purge may remove copies a change with this `restorableUntil` hid (none: not undoable). */
 export const purgeAllowed = (restorableUntil: string | undefined | null, now: Date): boolean =>

@@ -6,6 +6,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, RESTORE_WRITE_MARGIN_SECONDS } from '#contracts/table.js';
+import { deletionIDFor } from '#domain/delete-conversations.js';
 import { conversation, conversationIDs, historyTexts, send } from '../support/chat.js';
 import { type ApiClient, startTestStack, type TestStack, uniqueUser } from '../support/stack.js';
 import { Device } from '../support/websocket.js';
@@ -170,6 +171,64 @@ describe('undo within the grace period', () => {
     expect(await conversation(asAlice, `C2C${bob}`)).toEqual(before);
     expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual(['two', 'one']);
     expect(await historyTexts(asAlice, `C2C${carol}`)).toEqual(['from carol']);
+  });
+
+  it('never makes a deletion or a clear again that a restore undid: a retry with the same key answers ALREADY_RESTORED and changes nothing', async () => {
+    // Prepare: a deletion and a clear whose first attempts fail after their writes (the events fail), then each undone.
+    const { alice, bob, asAlice, asBob } = await withHistory(['one', 'two']);
+    const carol = uniqueUser('carol');
+    await send(await stack.as(carol), `C2C${alice}`, 'from carol');
+    const remove = stack.intercept((call) => {
+      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
+    });
+    const deleteKey = `undo-then-retry-${alice}`;
+    const clearKey = `clear-then-retry-${alice}`;
+    const failedDelete = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, { 'Idempotency-Key': deleteKey });
+    const failedClear = await asAlice.post(`/v1/conversations/C2C${carol}/clear-history`, undefined, { 'Idempotency-Key': clearKey });
+    remove();
+    const restoredDelete = await restore(asAlice, deletionIDFor(alice, deleteKey));
+    const restoredClear = await restore(asAlice, deletionIDFor(alice, clearKey));
+    await send(asBob, `C2C${alice}`, 'three');
+
+    // Act
+    const retriedDelete = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, { 'Idempotency-Key': deleteKey });
+    const retriedClear = await asAlice.post(`/v1/conversations/C2C${carol}/clear-history`, undefined, { 'Idempotency-Key': clearKey });
+
+    // Assess
+    expect([failedDelete.status, failedClear.status]).toEqual([500, 500]);
+    expect([restoredDelete.status, restoredClear.status]).toEqual([200, 200]);
+    expect(retriedDelete.status, JSON.stringify(retriedDelete.body)).toBe(409);
+    expect(retriedDelete.body).toMatchObject({ code: 40903, error: 'ALREADY_RESTORED', message: expect.stringContaining('a new Idempotency-Key') });
+    expect(retriedClear.status, JSON.stringify(retriedClear.body)).toBe(409);
+    expect(retriedClear.body.error).toBe('ALREADY_RESTORED');
+    expect(await conversationIDs(asAlice)).toEqual([`C2C${bob}`, `C2C${carol}`]);
+    expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual(['three', 'two', 'one']);
+    expect(await historyTexts(asAlice, `C2C${carol}`)).toEqual(['from carol']);
+  });
+
+  it('keeps no promise of undo for a retry whose first attempt was made with undo off', async () => {
+    // Prepare: undo off for the first attempt, which fails after its tombstone; undo on again for the retry.
+    const { alice, bob, asAlice, asBob } = await withHistory(['one']);
+    await setGrace(0);
+    const remove = stack.intercept((call) => {
+      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
+    });
+    const key = { 'Idempotency-Key': `undo-off-then-on-${alice}` };
+    const failed = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key).finally(remove);
+    await setGrace(600);
+
+    // Act
+    const retried = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key);
+    const restored = await restore(asAlice, retried.body.data?.deletionID);
+
+    // Assess: nothing was saved to undo with, so nothing is promised; the cleared history stays hidden.
+    expect(failed.status).toBe(500);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.data.restorableUntil).toBeNull();
+    expect(restored.status).toBe(410);
+    expect(restored.body.error).toBe('RESTORE_EXPIRED');
+    await send(asBob, `C2C${alice}`, 'new');
+    expect(await historyTexts(asAlice, `C2C${bob}`)).toEqual(['new']);
   });
 
   it("refuses another user's deletion (404), an ID that is not one (400), and undoes nothing", async () => {

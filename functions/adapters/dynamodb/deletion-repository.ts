@@ -31,7 +31,17 @@ import { queryAll } from './query-all.js';
 import { type ConversationItem, conversationFields, isLive, LIVE_ATTRIBUTES, setClause, tombstoneFields, toMessage, UNDO_SAVED, type UndoSaved, undoCopy } from './conversation-items.js';
 
 /** What a deletion needs of a conversation item and its timeline counter: not the last message, not the counts. */
-const STATE_ATTRIBUTES = [CONVERSATIONS_BY_TIME_INDEX.sortKey, 'clearSeq', 'deletedSeq', 'purgedSeq', 'lastDeletionID', undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey), TIMELINE_SEQUENCE];
+const STATE_ATTRIBUTES = [
+  CONVERSATIONS_BY_TIME_INDEX.sortKey,
+  'clearSeq',
+  'deletedSeq',
+  'purgedSeq',
+  'lastDeletionID',
+  undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey),
+  'restorableUntil',
+  'lastRestoredDeletionID',
+  TIMELINE_SEQUENCE,
+];
 
 export type DeletionRepositoryOptions = Pick<BatchWriteOptions, 'backoff' | 'onRetry'> & {
   /** How long the purge a deletion asks for has before the sweeper re-drives it. @default PURGE_SWEEP.handoffSeconds */
@@ -67,6 +77,8 @@ export class DynamoDeletionRepository implements DeletionRepository {
             lastDeletionID: item?.lastDeletionID ?? null,
             // The saved sort key is null when the change found no live conversation; absent when nothing was saved.
             liveBeforeLastChange: item && undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey) in item ? item[undoCopy(CONVERSATIONS_BY_TIME_INDEX.sortKey)] !== null : null,
+            restorableUntil: item?.restorableUntil ?? null,
+            lastRestoredDeletionID: item?.lastRestoredDeletionID ?? null,
           },
         ];
       }),
@@ -188,12 +200,15 @@ export class DynamoDeletionRepository implements DeletionRepository {
           sets.push(`${due} = if_not_exists(${due}, :due)`);
         }
       }
-      const conditions = ['(attribute_not_exists(clearSeq) OR clearSeq <= :clearSeq)', '(attribute_not_exists(deletedSeq) OR deletedSeq <= :deletedSeq)'];
-      if (saveUndo) {
-        // The first write of this change saves what it replaces; a repeat must not save the change itself.
-        values[':me'] = change.deletionID;
-        conditions.push('(attribute_not_exists(lastDeletionID) OR lastDeletionID <> :me)');
-      }
+      // A change a restore has undone here is never done again (a retry of its request after the restore).
+      values[':me'] = change.deletionID;
+      const conditions = [
+        '(attribute_not_exists(clearSeq) OR clearSeq <= :clearSeq)',
+        '(attribute_not_exists(deletedSeq) OR deletedSeq <= :deletedSeq)',
+        '(attribute_not_exists(lastRestoredDeletionID) OR lastRestoredDeletionID <> :me)',
+      ];
+      // The first write of this change saves what it replaces; a repeat must not save the change itself.
+      if (saveUndo) conditions.push('(attribute_not_exists(lastDeletionID) OR lastDeletionID <> :me)');
       if (mode === 'clear') {
         conditions.push(`attribute_exists(${name(CONVERSATIONS_BY_TIME_INDEX.sortKey)})`);
         if (removePreview) conditions.push('(attribute_not_exists(lastSeq) OR lastSeq <= :clearSeq)');
@@ -214,6 +229,7 @@ export class DynamoDeletionRepository implements DeletionRepository {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const stored = (error.Item ? unmarshall(error.Item) : {}) as ConversationItem;
+        if (stored.lastRestoredDeletionID === change.deletionID) return { status: 'restored' };
         if (mode === 'clear' && !isLive(stored)) return { status: 'absent' };
         if (stored.lastDeletionID === change.deletionID) saveUndo = false;
         if ((stored.lastSeq ?? 0) > clearSeq) removePreview = false;

@@ -21,6 +21,10 @@ export type ConversationState = {
    * (undo was off). A retried deletion reads its own earlier attempt's work through these two.
    */
   liveBeforeLastChange: boolean | null;
+  /** Until when that change can be undone, as stored with it; null: it cannot (undo was off). */
+  restorableUntil: string | null;
+  /** The last change a restore undid on this conversation; null: none. */
+  lastRestoredDeletionID: string | null;
 };
 
 /** What a deletion leaves in place of a conversation: hidden from the list, remembering its clear point. */
@@ -47,10 +51,11 @@ export type Tombstone = {
  * How a tombstone write ended. Points only move forward: when another deletion got there with a higher clear or
  * deletion point, the written tombstone keeps the higher one, and these are the values stored.
  */
-export type TombstoneWrite = { status: 'written'; clearSeq: number; deletedSeq: number } | { status: 'failed'; reason: string };
+/** `restored`: this very change was undone on the conversation meanwhile (a retry must not do it again). */
+export type TombstoneWrite = { status: 'written'; clearSeq: number; deletedSeq: number } | { status: 'failed'; reason: string } | { status: 'restored' };
 
 /** How clearing one conversation's history ended: `absent` when it is not in the user's list. */
-export type HistoryClearWrite = { status: 'written'; clearSeq: number } | { status: 'absent' };
+export type HistoryClearWrite = { status: 'written'; clearSeq: number } | { status: 'absent' } | { status: 'restored' };
 
 /** What a change to a user's conversations is, as devices and the audit see it. */
 export type DeletionKind = 'conversationsDeleted' | 'historyCleared' | 'conversationsRestored';
