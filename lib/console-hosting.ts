@@ -23,9 +23,9 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { OAuthScope, type UserPool, type UserPoolClient, UserPoolClientIdentityProvider, type UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
+import { type CfnUserPoolClient, OAuthScope, type UserPool, type UserPoolClient, UserPoolClientIdentityProvider, type UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { writeConsole } from '../console/build.js';
 
@@ -152,6 +152,9 @@ export class ConsoleHosting extends Construct {
         refreshTokenValidity: Duration.hours(12),
         enableTokenRevocation: true,
       });
+      // With no flow named, Cognito would also allow SRP and custom sign-in on this client (its default): the
+      // console signs in only through the hosted UI and refreshes its tokens.
+      (this.client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
       auth = {
         authority: `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${props.userPool.userPoolId}`,
         clientId: this.client.userPoolClientId,
@@ -175,6 +178,10 @@ export class ConsoleHosting extends Construct {
       ],
       distribution: this.distribution,
       distributionPaths: ['/index.html', '/console/*'],
+      // Browsers revalidate every file (the page is small), and files of an earlier build stay: a page opened before
+      // a deployment still finds the chunk it imports on demand (chunk names change with their content).
+      cacheControl: [CacheControl.noCache()],
+      prune: false,
       memoryLimit: 256,
     });
 

@@ -110,14 +110,32 @@ class LocalInvokeStore extends InvokeStoreBase {
   }
 }
 
-/** Powertools keeps its state per invocation when AWS_LAMBDA_MAX_CONCURRENCY is set (only "set" matters to it). */
-const startInvokeStore = (): LocalInvokeStore => {
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= String(LOCAL_MAX_CONCURRENCY);
+/**
+ * Powertools keeps its state per invocation when AWS_LAMBDA_MAX_CONCURRENCY is set (only "set" matters to it). The
+ * runner sets it while any of its stacks runs in the process (unless the environment already had it), so that code
+ * of the process outside an invocation (a test's own) uses Powertools as a single-concurrency runtime would.
+ */
+const startInvokeStore = (): { store: LocalInvokeStore; release: () => void } => {
+  if (runningStacks++ === 0 && process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined) {
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY = String(LOCAL_MAX_CONCURRENCY);
+    concurrencySetByRunner = true;
+  }
   const lambdaGlobal = ((globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda ??= {});
   if (!(lambdaGlobal.InvokeStore instanceof LocalInvokeStore)) lambdaGlobal.InvokeStore = new LocalInvokeStore();
-  return lambdaGlobal.InvokeStore as LocalInvokeStore;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (--runningStacks === 0 && concurrencySetByRunner) {
+      delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
+      concurrencySetByRunner = false;
+    }
+  };
+  return { store: lambdaGlobal.InvokeStore as LocalInvokeStore, release };
 };
 const LOCAL_MAX_CONCURRENCY = 64;
+let runningStacks = 0;
+let concurrencySetByRunner = false;
 
 const EVENT_BUS_NAME = 'conversation-deletion-local';
 const LOOPBACK = '127.0.0.1';
@@ -146,7 +164,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   // (Managed Instances) does, each invocation gets its own InvokeStore context, where Powertools keeps its
   // per-invocation state (the logger's Lambda context and keys, the metrics). Without it, concurrent invocations of
   // different functions overwrite each other's, and log lines name the wrong function.
-  const invokeStore = startInvokeStore();
+  const { store: invokeStore, release: releaseInvokeStore } = startInvokeStore();
   const modules = new Map<FunctionName, Promise<HandlerModule>>();
   const invoke = async (name: FunctionName, event: unknown, invokeOptions: { timeoutMs?: number; requestId?: string } = {}) => {
     // A function's init (its module's top level: clients, Powertools instances) runs in a context of its own.
@@ -255,6 +273,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([bus.drain(), new Promise((r) => setTimeout(r, 5000))]);
       await dynamo?.stop();
+      releaseInvokeStore();
     },
   };
 };

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHosting } from '#lib/console-hosting.js';
@@ -70,6 +71,8 @@ describe('console hosting', () => {
       SupportedIdentityProviders: ['COGNITO'],
       CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     });
+    // Only the hosted UI signs in with this client (no SRP or custom auth, which Cognito allows when none is named).
+    expect(template.toJSON().Resources[stack.getLogicalId(hosting.client!.node.defaultChild as CfnUserPoolClient)].Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
     // The implicit flow (tokens in the URL) is never allowed.
     for (const client of Object.values(template.findResources('AWS::Cognito::UserPoolClient'))) expect(client.Properties.AllowedOAuthFlows ?? []).not.toContain('implicit');
     expect(hosting.client).toBeDefined();
@@ -79,6 +82,8 @@ describe('console hosting', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 1);
     const deployment = JSON.stringify(Object.values(template.findResources('Custom::CDKBucketDeployment'))[0]);
     expect(deployment).toContain('DistributionPaths');
+    // Revalidated by browsers, and an earlier build's chunks kept for pages opened before the deployment.
+    expect(JSON.parse(deployment).Properties).toMatchObject({ Prune: false, SystemMetadata: { 'cache-control': 'no-cache' } });
     // config.json's values are filled in at deploy: this distribution's domain, the WebSocket API, the console's client.
     const markers = JSON.stringify(JSON.parse(deployment).Properties.SourceMarkers);
     expect(markers).toContain(stack.resolve(hosting.distribution.distributionDomainName)['Fn::GetAtt'][0]);
