@@ -42,6 +42,12 @@ const storedCopies = async (userID: string, conversationID: string): Promise<num
 
 const restore = (client: ApiClient, deletionID: unknown, headers?: Record<string, string>) => client.post('/v1/conversations/restore', { deletionID }, headers);
 
+/** Until the returned function is called, the delete function's events fail: its requests fail after their writes. */
+const failEvents = () =>
+  stack.intercept((call) => {
+    if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
+  });
+
 /** A user with a conversation of three messages from Bob, and what Alice's list shows of it. */
 const withHistory = async (texts = ['one', 'two', 'three']) => {
   const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
@@ -146,9 +152,7 @@ describe('undo within the grace period', () => {
     const { alice, bob, asAlice, before } = await withHistory(['one', 'two']);
     const carol = uniqueUser('carol');
     await send(await stack.as(carol), `C2C${alice}`, 'from carol');
-    const remove = stack.intercept((call) => {
-      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
-    });
+    const remove = failEvents();
     const key = { 'Idempotency-Key': `undo-retry-${alice}` };
     const body = { conversationIDList: [`C2C${bob}`, `C2C${carol}`], clearHistoryMessage: true };
 
@@ -178,9 +182,7 @@ describe('undo within the grace period', () => {
     const { alice, bob, asAlice, asBob } = await withHistory(['one', 'two']);
     const carol = uniqueUser('carol');
     await send(await stack.as(carol), `C2C${alice}`, 'from carol');
-    const remove = stack.intercept((call) => {
-      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
-    });
+    const remove = failEvents();
     const deleteKey = `undo-then-retry-${alice}`;
     const clearKey = `clear-then-retry-${alice}`;
     const failedDelete = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, { 'Idempotency-Key': deleteKey });
@@ -210,9 +212,7 @@ describe('undo within the grace period', () => {
     // Prepare: undo off for the first attempt, which fails after its tombstone; undo on again for the retry.
     const { alice, bob, asAlice, asBob } = await withHistory(['one']);
     await setGrace(0);
-    const remove = stack.intercept((call) => {
-      if (call.functionName === 'delete-conversations' && call.commandName === 'PutEventsCommand') throw new Error('EventBridge unavailable (simulated)');
-    });
+    const remove = failEvents();
     const key = { 'Idempotency-Key': `undo-off-then-on-${alice}` };
     const failed = await asAlice.post('/v1/conversations/delete', `C2C${bob}`, key).finally(remove);
     await setGrace(600);
