@@ -164,8 +164,8 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
   // Nothing is purged inline while undo is on, or while any of these conversations can still be undone by this
   // deletion or by an earlier change this request did not replace (as stored with it): their purge waits for the
   // sweeper, after the latest period's end.
-  const writtenIDs = new Set(written.map((t) => t.conversationID));
-  const untouched = refs.filter((r) => !writtenIDs.has(r.conversationID)).map((r) => states.get(r.conversationID)!.restorableUntil);
+  const writtenByID = new Map(written.map((t) => [t.conversationID, t]));
+  const untouched = refs.filter((r) => !writtenByID.has(r.conversationID)).map((r) => states.get(r.conversationID)!.restorableUntil);
   const periods = [undo?.restorableUntil ?? null, ...untils, ...untouched].filter((until): until is string => until !== null && until > deletedAt);
   const undoable = periods.length > 0;
 
@@ -190,7 +190,6 @@ export const deleteConversations = async (deps: DeletionDeps, input: DeleteConve
 
   // What the history purge has to do: every conversation now gone whose clear point is above what is known purged,
   // not only those this request wrote (a repeat after a failure mid-way finds the tombstone there and must still purge).
-  const writtenByID = new Map(written.map((t) => [t.conversationID, t]));
   const targets: PurgeTarget[] = !input.clearHistoryMessage
     ? []
     : gone.flatMap((conversationID) => {

@@ -49,9 +49,9 @@ export type Tombstone = {
 
 /**
  * How a tombstone write ended. Points only move forward: when another deletion got there with a higher clear or
- * deletion point, the written tombstone keeps the higher one, and these are the values stored.
+ * deletion point, the written tombstone keeps the higher one, and these are the values stored. `restored`: this very
+ * change was undone on the conversation meanwhile (a retry must not do it again).
  */
-/** `restored`: this very change was undone on the conversation meanwhile (a retry must not do it again). */
 export type TombstoneWrite = { status: 'written'; clearSeq: number; deletedSeq: number } | { status: 'failed'; reason: string } | { status: 'restored' };
 
 /** How clearing one conversation's history ended: `absent` when it is not in the user's list. */
