@@ -22,6 +22,8 @@ export class Auth extends Construct {
   public readonly httpAuthorizer: HttpJwtAuthorizer;
   /** The JWT claim every function reads the user ID from. */
   public readonly userIdClaim: string;
+  /** Who signs the tokens: the OIDC issuer URL (the Cognito pool's, or the one given). */
+  public readonly issuer: string;
   /** Environment of the WebSocket authorizer: how to verify a token (Cognito pool + client, or issuer + audiences + JWKS URL). */
   public readonly verifierEnvironment: Record<string, string>;
   /** Only in Cognito mode. */
@@ -35,6 +37,7 @@ export class Auth extends Construct {
     const { config } = props;
 
     if (config.kind === 'oidc') {
+      this.issuer = config.issuer;
       this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', config.issuer, { jwtAudience: config.audience });
       this.userIdClaim = config.userIdClaim;
       this.verifierEnvironment = {
@@ -104,11 +107,11 @@ export class Auth extends Construct {
 
     this.userPool = userPool;
     this.userPoolClient = client;
-    const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${userPool.userPoolId}`;
+    this.issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${userPool.userPoolId}`;
     // API Gateway checks `aud`, or `client_id` for Cognito access tokens (which carry no `aud`).
     // Both read the client list when the template is made, so a client allowed later (the console's) is in it.
     this.clientIds.push(client.userPoolClientId);
-    this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: Lazy.list({ produce: () => this.clientIds }) });
+    this.httpAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', this.issuer, { jwtAudience: Lazy.list({ produce: () => this.clientIds }) });
     // A Cognito `sub` is a 36-character UUID, longer than a userID may be; access tokens carry `username`.
     this.userIdClaim = 'username';
     this.verifierEnvironment = {

@@ -55,7 +55,7 @@ export const CONTEXT_KEYS = {
   console: 'console',
   /**
    * The console's hosted-UI domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`), unique in the region
-   * across all accounts. @default "console-" + the account ID + a hash of the stack's name
+   * across all accounts. @default "console-" + the account ID + a hash of the stack's name and the construct's path
    */
   consoleDomainPrefix: 'consoleDomainPrefix',
   /**

@@ -1,9 +1,9 @@
 /**
  * The web console in the cloud: the page's files (console/, built at synth) in a private S3 bucket, served by
  * CloudFront over HTTPS only through origin access control, with security headers; the HTTP API behind the same
- * distribution under /v1/* (same origin: no CORS to configure, the bearer token forwarded, nothing cached); and,
- * with a Cognito user pool, a hosted-UI domain and an app client of the console's own for the authorization-code
- * flow with PKCE. The page reads its URLs and sign-in settings from /console/config.json, written at deploy.
+ * distribution under /v1/* (same origin: no CORS to configure, the bearer token forwarded, nothing cached); and a
+ * hosted-UI domain of the Cognito user pool with an app client of the console's own for the authorization-code flow
+ * with PKCE. The page reads its URLs and sign-in settings from /console/config.json, written at deploy.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -34,8 +34,10 @@ export interface ConsoleHostingProps {
   readonly httpApiEndpoint: string;
   /** The WebSocket stage's URL, `wss://…/{stage}`. */
   readonly webSocketUrl: string;
-  /** Cognito mode: the pool users sign in to through its hosted UI. Without it the page asks for a token. */
-  readonly userPool?: UserPool;
+  /** The pool users sign in to through its hosted UI. */
+  readonly userPool: UserPool;
+  /** The pool's OIDC issuer URL (Auth.issuer): the page's sign-in authority. */
+  readonly issuer: string;
   /**
    * The hosted UI's domain prefix, `https://{prefix}.auth.{region}.amazoncognito.com`: unique in the region across
    * all accounts. @default "console-", the account ID and a hash of the stack's name and this construct's path
@@ -50,9 +52,9 @@ export class ConsoleHosting extends Construct {
   public readonly distribution: Distribution;
   /** `https://{distribution}.cloudfront.net` */
   public readonly url: string;
-  /** Cognito mode only: the console's own app client (code flow with PKCE, no secret) and the hosted UI's domain. */
-  public readonly client?: UserPoolClient;
-  public readonly domain?: UserPoolDomain;
+  /** The console's own app client (code flow with PKCE, no secret) and the hosted UI's domain. */
+  public readonly client: UserPoolClient;
+  public readonly domain: UserPoolDomain;
 
   public constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
@@ -74,22 +76,25 @@ export class ConsoleHosting extends Construct {
 
     const apiDomain = Fn.select(2, Fn.split('/', props.httpApiEndpoint));
     const webSocketOrigin = Fn.join('', ['wss://', Fn.select(2, Fn.split('/', props.webSocketUrl))]);
-    const cognitoHosts = props.userPool ? ` https://cognito-idp.${stack.region}.${stack.urlSuffix}` : '';
+    // The page reads the issuer's discovery document and keys (oidc-client-ts) and trades the code at the hosted UI.
+    const issuerOrigin = Fn.join('', ['https://', Fn.select(2, Fn.split('/', props.issuer))]);
     // The account makes it unique across accounts, the hash across stacks of one account (resolved at deploy).
     const domainPrefix = props.domainPrefix ?? `console-${stack.account}-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 8)}`;
-    const hostedUi = props.userPool ? `https://${domainPrefix}.auth.${stack.region}.amazoncognito.com` : '';
+    const hostedUi = `https://${domainPrefix}.auth.${stack.region}.amazoncognito.com`;
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Conversation deletion console: the page may load only its own files and talk only to its APIs and sign-in',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
           contentSecurityPolicy: Fn.join('', [
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-            hostedUi ? ` ${hostedUi}` : '',
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' ",
+            hostedUi,
             "; connect-src 'self' ",
             webSocketOrigin,
-            cognitoHosts,
-            hostedUi ? ` ${hostedUi}` : '',
+            ' ',
+            issuerOrigin,
+            ' ',
+            hostedUi,
           ]),
           override: true,
         },
@@ -132,35 +137,27 @@ export class ConsoleHosting extends Construct {
     for (const [nagId, reason] of Object.entries(reasons)) Validations.of(this.distribution).acknowledge({ id: nagId, reason });
     this.url = `https://${this.distribution.distributionDomainName}`;
 
-    let auth: Record<string, string> | undefined;
-    if (props.userPool) {
-      this.domain = props.userPool.addDomain('ConsoleDomain', { cognitoDomain: { domainPrefix } });
-      this.client = props.userPool.addClient('ConsoleClient', {
-        // A browser cannot keep a secret: a public client, the code flow with PKCE (oidc-client-ts sends the challenge).
-        generateSecret: false,
-        authFlows: {},
-        oAuth: {
-          flows: { authorizationCodeGrant: true },
-          scopes: [OAuthScope.OPENID, OAuthScope.PROFILE],
-          callbackUrls: [`${this.url}/`],
-          logoutUrls: [`${this.url}/`],
-        },
-        supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-        preventUserExistenceErrors: true,
-        accessTokenValidity: Duration.hours(1),
-        idTokenValidity: Duration.hours(1),
-        refreshTokenValidity: Duration.hours(12),
-        enableTokenRevocation: true,
-      });
-      // With no flow named, Cognito would also allow SRP and custom sign-in on this client (its default): the
-      // console signs in only through the hosted UI and refreshes its tokens.
-      (this.client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
-      auth = {
-        authority: `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${props.userPool.userPoolId}`,
-        clientId: this.client.userPoolClientId,
-        hostedUi,
-      };
-    }
+    this.domain = props.userPool.addDomain('ConsoleDomain', { cognitoDomain: { domainPrefix } });
+    this.client = props.userPool.addClient('ConsoleClient', {
+      // A browser cannot keep a secret: a public client, the code flow with PKCE (oidc-client-ts sends the challenge).
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.PROFILE],
+        callbackUrls: [`${this.url}/`],
+        logoutUrls: [`${this.url}/`],
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      enableTokenRevocation: true,
+    });
+    // With no flow named, Cognito would also allow SRP and custom sign-in on this client (its default): the
+    // console signs in only through the hosted UI and refreshes its tokens.
+    (this.client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
 
     // The page's files, built from console/src now (synth), and its configuration with this deployment's values.
     const site = writeConsole(mkdtempSync(join(tmpdir(), 'console-site-')));
@@ -173,7 +170,7 @@ export class ConsoleHosting extends Construct {
           // Same origin: the API is behind this distribution's /v1/*.
           apiUrl: this.url,
           websocketUrl: props.webSocketUrl,
-          ...(auth ? { auth } : {}),
+          auth: { authority: props.issuer, clientId: this.client.userPoolClientId, hostedUi },
         }),
       ],
       distribution: this.distribution,

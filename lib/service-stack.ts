@@ -104,10 +104,11 @@ export class ServiceStack extends Stack {
         httpApiEndpoint: this.httpApi.api.apiEndpoint,
         webSocketUrl: this.webSocketApi.url,
         userPool: this.auth.userPool,
+        issuer: this.auth.issuer,
         ...(config.console.domainPrefix ? { domainPrefix: config.console.domainPrefix } : {}),
       });
       // Its users sign in through the console's own app client: both APIs take that client's access tokens.
-      this.auth.allowClient(this.console.client!);
+      this.auth.allowClient(this.console.client);
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

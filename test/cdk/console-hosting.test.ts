@@ -58,6 +58,8 @@ describe('console hosting', () => {
     expect(csp).toContain("default-src 'self'; script-src 'self'");
     expect(csp).toContain("connect-src 'self' ");
     expect(csp).toContain('https://chat-console-test.auth.');
+    // The issuer's origin (discovery document and keys), taken from the one issuer URL the authorizers check.
+    expect(csp).toContain('https://cognito-idp.');
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 
@@ -72,10 +74,11 @@ describe('console hosting', () => {
       CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     });
     // Only the hosted UI signs in with this client (no SRP or custom auth, which Cognito allows when none is named).
-    expect(template.toJSON().Resources[stack.getLogicalId(hosting.client!.node.defaultChild as CfnUserPoolClient)].Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(template.toJSON().Resources[stack.getLogicalId(hosting.client.node.defaultChild as CfnUserPoolClient)].Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
     // The implicit flow (tokens in the URL) is never allowed.
     for (const client of Object.values(template.findResources('AWS::Cognito::UserPoolClient'))) expect(client.Properties.AllowedOAuthFlows ?? []).not.toContain('implicit');
     expect(hosting.client).toBeDefined();
+    expect(stack.resolve(hosting.client.userPoolClientId)).toEqual({ Ref: stack.getLogicalId(hosting.client.node.defaultChild as CfnUserPoolClient) });
   });
 
   it('deploys the page built from console/src and its config with this deployment\'s URLs', () => {
@@ -87,7 +90,7 @@ describe('console hosting', () => {
     // config.json's values are filled in at deploy: this distribution's domain, the WebSocket API, the console's client.
     const markers = JSON.stringify(JSON.parse(deployment).Properties.SourceMarkers);
     expect(markers).toContain(stack.resolve(hosting.distribution.distributionDomainName)['Fn::GetAtt'][0]);
-    expect(markers).toContain(stack.resolve(hosting.client!.userPoolClientId).Ref);
+    expect(markers).toContain(stack.resolve(hosting.client.userPoolClientId).Ref);
     expect(markers).toContain(stack.resolve(stack.webSocketApi.api.apiId).Ref);
   });
 

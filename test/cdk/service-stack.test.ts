@@ -53,7 +53,7 @@ describe('functions', () => {
       [ENV.eventBusName]: { Ref: idOf(stack.events.bus) },
       [ENV.userIDClaim]: 'username',
       [ENV.cognitoUserPoolID]: { Ref: idOf(stack.auth.userPool!) },
-      [ENV.cognitoClientID]: { 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }]] },
+      [ENV.cognitoClientID]: { 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client) }]] },
       [ENV.websocketManagementEndpoint]: expect.anything(),
       [ENV.deletionRateLimit]: '20',
       [ENV.deletionRateWindowSeconds]: '10',
@@ -242,7 +242,7 @@ describe('HTTP API', () => {
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
         // The apps' client and the console's (its users sign in through the hosted UI with a client of its own).
-        Audience: [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }],
+        Audience: [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client) }],
         Issuer: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://cognito-idp\\.'), { Ref: poolId }])] },
       },
     });
@@ -318,7 +318,7 @@ describe('WebSocket API', () => {
     });
     const authorizer = resources[stack.functions.get('ws-authorizer')!.logicalId]!.Properties.Environment.Variables;
     expect(authorizer[ENV.cognitoUserPoolID]).toEqual({ Ref: idOf(stack.auth.userPool!) });
-    expect(authorizer[ENV.cognitoClientID]).toEqual({ 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client!) }]] });
+    expect(authorizer[ENV.cognitoClientID]).toEqual({ 'Fn::Join': [',', [{ Ref: idOf(stack.auth.userPoolClient!) }, { Ref: idOf(stack.console!.client) }]] });
   });
 });
 
