@@ -22,7 +22,7 @@ import type {
   ServerConversation,
   ServerMessage,
 } from './types.js';
-import { auditQuery, checkConversationID, checkDeleteOptions, checkDeletionID, checkText, DEVICE_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
+import { auditQuery, checkConversationID, checkDeleteOptions, checkDeletionID, checkText, checkUserID, DEVICE_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN } from './validate.js';
 
 /** `localStorage`, or anything with its three methods (they may return promises). */
 export interface StorageLike {
@@ -149,9 +149,7 @@ export class Chat {
   public async login(options: LoginOptions): Promise<ImResponse<{ repeatLogin: boolean }>> {
     this.alive();
     const { userID, userSig, getToken } = (options ?? {}) as LoginOptions;
-    if (typeof userID !== 'string' || !USER_ID_PATTERN.test(userID)) {
-      throw new ChatError('INVALID_USER_ID', `userID ${JSON.stringify(userID)} is not valid: a userID is 1-32 characters of A-Z a-z 0-9 _ -`);
-    }
+    checkUserID(userID);
     if (typeof getToken !== 'function' && (typeof userSig !== 'string' || userSig === '')) {
       throw new ChatError('INVALID_REQUEST', 'login needs userSig (the bearer token) or getToken');
     }
@@ -405,7 +403,7 @@ export class Chat {
    */
   public async getUserDeletions(userID: string, options?: AuditQuery): Promise<ImResponse<{ deletionList: Deletion[]; nextCursor: string | null }>> {
     this.loggedIn();
-    if (typeof userID !== 'string' || !USER_ID_PATTERN.test(userID)) throw new ChatError('INVALID_USER_ID', `${JSON.stringify(userID)} is not a userID (1-32 of A-Z a-z 0-9 _ -)`);
+    checkUserID(userID);
     const query = auditQuery(options);
     return this.call<{ deletionList: Deletion[]; nextCursor: string | null }>({ method: 'GET', path: `/v1/admin/users/${enc(userID)}/deletions${query}`, replay: 'safe' });
   }

@@ -37,6 +37,13 @@ export const checkConversationID = (value: unknown, where = 'conversationID'): s
   return value;
 };
 
+export const checkUserID = (value: unknown, where = 'userID'): string => {
+  if (typeof value !== 'string' || !USER_ID_PATTERN.test(value)) {
+    throw new ChatError('INVALID_USER_ID', `${where} ${JSON.stringify(value)} is not valid: a userID is 1-32 characters of A-Z a-z 0-9 _ -`);
+  }
+  return value;
+};
+
 /** What `deleteConversation` sends: the string form as it is, the object form with its default made explicit. */
 export type DeleteRequest = { body: string; single: true; conversationIDList: [string] } | {
   body: { conversationIDList: string[]; clearHistoryMessage: boolean };
@@ -96,7 +103,7 @@ export const checkDeletionID = (value: unknown): string => {
 };
 
 /** An ISO 8601 UTC time as the audit's `since` takes it (the server's api-schemas.ts UTC_TIME_PATTERN). */
-const UTC_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+export const UTC_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /** `getUserDeletions`'s options as a query string (`?…` or empty). */
 export const auditQuery = (options: AuditQuery | undefined): string => {

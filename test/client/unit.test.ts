@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ERROR_CODES as SERVER_ERROR_CODES } from '#contracts/errors.js';
-import { MAX_DELETE_BATCH as SERVER_MAX_BATCH, parseDeleteConversationsBody, parseOrThrow, restoreBody } from '#contracts/api-schemas.js';
+import { MAX_DELETE_BATCH as SERVER_MAX_BATCH, parseDeleteConversationsBody, parseOrThrow, restoreBody, UTC_TIME_PATTERN as SERVER_UTC_TIME } from '#contracts/api-schemas.js';
 import { GROUP_ID_PATTERN as SERVER_GROUP_ID, USER_ID_PATTERN as SERVER_USER_ID } from '#contracts/ids.js';
 import type { ValidationError } from '#contracts/errors.js';
 import { ChatError, ERROR_CODES, errorFromAnswer } from '../../client/src/errors.js';
 import { backoff, createRequester, parseRetryAfter } from '../../client/src/http.js';
 import { SyncConnection, type SyncState, type WebSocketLike } from '../../client/src/sync.js';
-import { checkDeleteOptions, checkDeletionID, GROUP_ID_PATTERN, MAX_DELETE_BATCH, USER_ID_PATTERN } from '../../client/src/validate.js';
+import { checkDeleteOptions, checkDeletionID, GROUP_ID_PATTERN, MAX_DELETE_BATCH, USER_ID_PATTERN, UTC_TIME_PATTERN } from '../../client/src/validate.js';
 import { Emitter } from '../../client/src/events.js';
 import { create, EVENT, TYPES } from '../../client/src/index.js';
 
@@ -26,6 +26,7 @@ describe('the client copies of the server contract', () => {
     expect(USER_ID_PATTERN.source).toBe(SERVER_USER_ID.source);
     expect(GROUP_ID_PATTERN.source).toBe(SERVER_GROUP_ID.source);
     expect(MAX_DELETE_BATCH).toBe(SERVER_MAX_BATCH);
+    expect(UTC_TIME_PATTERN.source).toBe(SERVER_UTC_TIME.source);
   });
 
   it.each(['3c182200-77fe-4f4a-8b01-26fbf679dd09', '3C182200-77FE-4F4A-8B01-26FBF679DD09', 'abc', '', 42, null])('agrees with the server on deletion ID %j', (value) => {
