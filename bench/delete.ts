@@ -27,7 +27,7 @@
 import './support/quiet.js';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WriteRequest } from '#adapters/dynamodb/batch-writer.js';
-import { tombstoneItem } from '#adapters/dynamodb/conversation-items.js';
+import { LIVE_ATTRIBUTES, setClause, tombstoneFields, tombstoneItem } from '#adapters/dynamodb/conversation-items.js';
 import { DETAIL_TYPES, type HistoryPurgedDetail } from '#contracts/events.js';
 import { type Key, keys } from '#contracts/table.js';
 import { startDynamoDbLocal } from '#local/dynamodb-local.js';
@@ -154,20 +154,21 @@ const tombstoneFloor = async (env: Env, user: SeededUser): Promise<number> => {
  */
 const conditionalTombstoneFloor = async (env: Env, user: SeededUser): Promise<number> => {
   const deletedAt = new Date().toISOString();
+  // The tombstone's attributes and what it removes, as the service defines them (conversation-items.ts).
+  const updates = user.conversationIDs.map((conversationID) => {
+    const set = setClause(tombstoneFields({ conversationID, deletionID: 'floor', deletedSeq: 0, clearSeq: 0, deletedAt }));
+    const removed = Object.fromEntries(LIVE_ATTRIBUTES.map((attribute, i) => [`#r${i}`, attribute]));
+    return new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.conversation(user.userID, conversationID),
+      UpdateExpression: `SET ${set.expression} REMOVE ${Object.keys(removed).join(', ')}`,
+      ConditionExpression: '(attribute_not_exists(clearSeq) OR clearSeq <= :c) AND (attribute_not_exists(deletedSeq) OR deletedSeq <= :d)',
+      ExpressionAttributeNames: { ...set.names, ...removed },
+      ExpressionAttributeValues: { ...set.values, ':c': 0, ':d': 0 },
+    });
+  });
   const started = now();
-  await Promise.all(
-    user.conversationIDs.map((conversationID) =>
-      env.db.send(
-        new UpdateCommand({
-          TableName: TABLE,
-          Key: keys.conversation(user.userID, conversationID),
-          UpdateExpression: 'SET tombstone = :t, deletedAt = :at, deletedSeq = :d, clearSeq = :c REMOVE lastMessage, lsi1sk',
-          ConditionExpression: '(attribute_not_exists(clearSeq) OR clearSeq <= :c) AND (attribute_not_exists(deletedSeq) OR deletedSeq <= :d)',
-          ExpressionAttributeValues: { ':t': true, ':at': deletedAt, ':d': 0, ':c': 0 },
-        }),
-      ),
-    ),
-  );
+  await Promise.all(updates.map((update) => env.db.send(update)));
   return now() - started;
 };
 
