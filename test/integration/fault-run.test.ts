@@ -46,8 +46,6 @@ const STRAGGLER_SECONDS = 12;
 /** The bound checked: lease + sweep interval (5 s locally) + the purge's own time, generously. */
 const BOUND_MS = 60_000;
 
-const FAULTS = STANDARD_FAULTS;
-
 type Ack = { seq: number; startedAt: number; ackedAt: number };
 type Clear = { startedAt: number; endedAt: number; ok: boolean };
 /** What the clients were told, per (owner, conversation). */
@@ -177,7 +175,7 @@ describe('random deletions and messages under DynamoDB and EventBridge faults', 
         throw new Error('EventBridge unavailable (injected fault)');
       }
     });
-    proxy.setFaults(FAULTS);
+    proxy.setFaults(STANDARD_FAULTS);
 
     // Act: workers run random operations until the deletions are done.
     const tally = { deletions: 0, deletionsOk: 0, deletionsGaveUp: 0, concurrentPairs: 0, sends: 0, sendsOk: 0 };

@@ -26,8 +26,6 @@ const USERS = 4;
 const PEERS_PER_USER = 4;
 const MESSAGES_PER_CONVERSATION = 5;
 
-const FAULTS = STANDARD_FAULTS;
-
 let proxy: FaultProxy;
 let stack: TestStack;
 let raw: DynamoDBDocumentClient;
@@ -98,7 +96,7 @@ describe(`undo under faults (seed ${SEED}, ${CHANGES} changes)`, () => {
     }
 
     // Act, faults on: random changes, each restored or not, each call retried with its own key until answered.
-    proxy.setFaults(FAULTS);
+    proxy.setFaults(STANDARD_FAULTS);
     const random = prng(SEED);
     const changes: Change[] = [];
     let next = 0;
