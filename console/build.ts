@@ -1,8 +1,8 @@
 /**
  * Builds the console page with esbuild: console/src/main.ts (and the client SDK's source it imports) into an ES
- * module, the chunks it imports on demand, and one stylesheet, beside the static index.html. The local runner builds it in memory on the first request
- * (console/serve.ts), so `npm start` and the tests always serve the current source; `tsx console/build.ts <dir>`
- * writes the same files for hosting elsewhere.
+ * module, the chunks it imports on demand, and one stylesheet, beside the static index.html. The local runner builds
+ * it in memory on the first request (console/serve.ts), so `npm start` and the tests always serve the current source;
+ * the stack writes it at synth (lib/console-hosting.ts); `tsx console/build.ts <dir>` writes the same files anywhere.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
